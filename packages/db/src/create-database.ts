@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, type LogConfig, PostgresDialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { Database } from './schema';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface CreateDatabaseOptions {
+  /** A `postgres://` or `postgresql://` URL. Without one, an embedded PGlite database is opened. */
+  url?: string | undefined;
+  /** PGlite only: the data directory (created if missing). `memory://` keeps it in memory. Default `.data/`. */
+  dataDir?: string | undefined;
+  /** Postgres only: pool size. Default 10. */
+  maxConnections?: number | undefined;
+  /** Postgres only: how long to wait for a connection before failing, in ms. Default 5000. */
+  connectionTimeoutMs?: number | undefined;
+  /** Postgres only: server-side statement timeout, in ms. Default 15000. */
+  statementTimeoutMs?: number | undefined;
+  /** Postgres only: how long a statement waits for a lock before failing with 55P03, in ms. Default 5000. */
+  lockTimeoutMs?: number | undefined;
+  /**
+   * Postgres only: run parameterized statements as named prepared statements, so each connection parses
+   * and plans a statement once and then reuses it. Default true. Turn it off behind a pooler that does not
+   * keep prepared statements per client (PgBouncer in transaction mode before 1.21).
+   */
+  preparedStatements?: boolean | undefined;
+  /** Kysely's log option, e.g. to count statements. */
+  log?: LogConfig | undefined;
+}
+
+const kinds = new WeakMap<Kysely<any>, DatabaseKind>();
+
+/**
+ * A pg client that never leaves an 'error' event unheard. A connection cut while the client is checked
+ * out between queries, or after a connect timeout already failed its attempt (a network partition that
+ * heals), makes pg emit 'error' on the client with no listener, which would crash the process. Failures
+ * of a query still reach that query's caller; this only keeps a late, unowned error from being fatal.
+ */
+class ResilientClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', () => {});
+  }
+}
+
+/** How many statements one connection prepares at most; past it, new statements run unnamed. */
+export const MAX_PREPARED_STATEMENTS_PER_CONNECTION = 500;
+
+/** Statements worth preparing: plain DML and queries (never BEGIN/COMMIT/ROLLBACK, SET, DDL...). */
+const PREPARABLE = /^\s*\(*\s*(select|insert|update|delete|with|merge|values)\b/i;
+
+/**
+ * A client that sends every parameterized query Kysely runs (`query(text, values)`) as a named prepared
+ * statement, named after a hash of its text: node-postgres parses it once per connection and PostgreSQL
+ * reuses the statement (and, after a few executions, its plan). Anything else — a query config object
+ * (cursors, streams), a callback, a statement without parameters (transaction control, DDL) — passes
+ * through unchanged. At most `MAX_PREPARED_STATEMENTS_PER_CONNECTION` names per connection, so dynamic SQL
+ * cannot grow the connection's memory (or the backend's) without bound.
+ */
+class PreparingClient extends ResilientClient {
+  readonly #prepared = new Set<string>();
+
+  // pg's Client.query has many overloads; this forwards every call shape untouched except (text, values).
+  override query(...args: unknown[]): any {
+    const [text, values] = args;
+    if (
+      args.length === 2 &&
+      typeof text === 'string' &&
+      Array.isArray(values) &&
+      values.length > 0 &&
+      PREPARABLE.test(text)
+    ) {
+      const name = `r_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+      if (this.#prepared.has(name) || this.#prepared.size < MAX_PREPARED_STATEMENTS_PER_CONNECTION) {
+        this.#prepared.add(name);
+        return (super.query as (config: pg.QueryConfig) => Promise<pg.QueryResult>)({ name, text, values });
+      }
+    }
+    return (super.query as (...a: unknown[]) => unknown)(...args);
+  }
+}
+
+/** Which engine a database made by `createDatabase` runs on. */
+export function databaseKind(db: Kysely<any>): DatabaseKind {
+  return kinds.get(db) ?? 'postgres';
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+/**
+ * Opens the database: a node-postgres Pool when `url` is given, otherwise embedded PGlite in
+ * `dataDir`. PGlite is a single connection; its dialect queues transactions one after another.
+ */
+export function createDatabase(options: CreateDatabaseOptions = {}): Kysely<Database> {
+  const { url } = options;
+  if (url) {
+    if (!isPostgresUrl(url)) {
+      throw new Error(
+        `database url must start with postgres:// or postgresql:// (got "${url.split(':')[0]}:")`,
+      );
+    }
+    const pool = new pg.Pool({
+      Client: (options.preparedStatements ?? true) ? PreparingClient : ResilientClient,
+      connectionString: url,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+      statement_timeout: options.statementTimeoutMs ?? 15_000,
+      lock_timeout: options.lockTimeoutMs ?? 5000,
+      idle_in_transaction_session_timeout: 60_000,
+    });
+    // An idle client whose connection dies (server restart, terminated backend) must not crash the process;
+    // the pool drops it and the next query gets a fresh one.
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: options.log });
+    kinds.set(db, 'postgres');
+    return db;
+  }
+  const dataDir = options.dataDir ?? '.data';
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const pglite = new PGlite(dataDir);
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), log: options.log });
+  kinds.set(db, 'pglite');
+  return db;
+}

@@ -1,0 +1,9 @@
+export {
+  type CreateDatabaseOptions,
+  createDatabase,
+  type DatabaseKind,
+  databaseKind,
+  isPostgresUrl,
+} from './create-database';
+export { createMigrator, MigrationError, migrateToLatest, migrationsFingerprint } from './migrate';
+export * from './schema';

@@ -1,0 +1,12 @@
+import type { Migration } from 'kysely/migration';
+import * as initial from './2026-11-24T0000-initial';
+import * as webhooks from './2026-11-24T0900-webhooks';
+
+/**
+ * Every migration, by name. Names are date-prefixed so they sort in the order they apply.
+ * Listed statically (not read from disk) so the server bundles and runs them anywhere.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-24T0000-initial': initial,
+  '2026-11-24T0900-webhooks': webhooks,
+};

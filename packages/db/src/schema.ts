@@ -1,0 +1,185 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Roles, in no particular order: permissions are allowlists per procedure, never rank comparisons. */
+export const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const MEMBERSHIP_STATUSES = ['active', 'removed'] as const;
+export type MembershipStatus = (typeof MEMBERSHIP_STATUSES)[number];
+
+export const REMOVAL_REASONS = ['left', 'removed'] as const;
+export type RemovalReason = (typeof REMOVAL_REASONS)[number];
+
+export const ORGANIZATION_STATUSES = ['active', 'deletion_scheduled'] as const;
+export type OrganizationStatus = (typeof ORGANIZATION_STATUSES)[number];
+
+export const INVITATION_STATUSES = ['pending', 'accepted', 'revoked'] as const;
+export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
+
+export const OUTBOX_STATUSES = ['pending', 'delivered', 'dead'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json = ColumnType<
+  Record<string, unknown>,
+  string | Record<string, unknown>,
+  string | Record<string, unknown>
+>;
+
+export interface UsersTable {
+  id: Generated<string>;
+  /** Stored lower-cased and trimmed (a check constraint enforces it). */
+  email: string;
+  name: string;
+  /** `scrypt$N$r$p$salt$hash`; null for users created by an external identity provider. */
+  password_hash: string | null;
+  created_at: CreatedAt;
+}
+
+export interface SessionsTable {
+  id: Generated<string>;
+  user_id: string;
+  /** SHA-256 of the opaque token; the token itself is never stored. */
+  token_hash: string;
+  active_organization_id: string | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface OrganizationsTable {
+  id: Generated<string>;
+  name: string;
+  slug: string;
+  status: Generated<OrganizationStatus>;
+  deletion_scheduled_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export interface MembershipsTable {
+  id: Generated<string>;
+  organization_id: string;
+  user_id: string;
+  role: Role;
+  status: Generated<MembershipStatus>;
+  created_at: CreatedAt;
+  removed_at: NullableTimestamp;
+  removed_by: string | null;
+  removal_reason: RemovalReason | null;
+}
+
+export interface InvitationsTable {
+  id: Generated<string>;
+  organization_id: string;
+  email: string;
+  role: Role;
+  status: Generated<InvitationStatus>;
+  invited_by: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  accepted_at: NullableTimestamp;
+  accepted_by: string | null;
+  revoked_at: NullableTimestamp;
+  revoked_by: string | null;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  organization_id: string;
+  created_by: string;
+  name: string;
+  /** The public, non-secret start of the key (`rst_abcd1234`), to recognise it in lists. */
+  prefix: string;
+  /** SHA-256 of the whole key. */
+  secret_hash: string;
+  scopes: string[];
+  created_at: CreatedAt;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  revoked_reason: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  organization_id: string;
+  action: string;
+  actor_user_id: string | null;
+  actor_api_key_id: string | null;
+  target_user_id: string | null;
+  target_membership_id: string | null;
+  metadata: Json;
+  created_at: CreatedAt;
+}
+
+export interface OutboxEventsTable {
+  id: Generated<string>;
+  organization_id: string;
+  type: string;
+  payload: Json;
+  status: Generated<OutboxStatus>;
+  attempts: Generated<number>;
+  /** Defaults to now(); the dispatcher moves it forward (claim lease, retry backoff). */
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_error: string | null;
+  created_at: CreatedAt;
+  delivered_at: NullableTimestamp;
+}
+
+export interface WebhooksTable {
+  id: Generated<string>;
+  organization_id: string;
+  url: string;
+  description: string | null;
+  /** The HMAC signing secret (`whsec_...`): shown once at creation, never listed. */
+  secret: string;
+  created_by: string | null;
+  created_at: CreatedAt;
+}
+
+/** One row per (outbox event, webhook): whether that receiver has acknowledged the event. */
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  event_id: string;
+  webhook_id: string;
+  status: Generated<OutboxStatus>;
+  attempts: Generated<number>;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  delivered_at: NullableTimestamp;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  organizations: OrganizationsTable;
+  memberships: MembershipsTable;
+  invitations: InvitationsTable;
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
+  outbox_events: OutboxEventsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type Session = Selectable<SessionsTable>;
+export type Organization = Selectable<OrganizationsTable>;
+export type NewOrganization = Insertable<OrganizationsTable>;
+export type OrganizationUpdate = Updateable<OrganizationsTable>;
+export type Membership = Selectable<MembershipsTable>;
+export type NewMembership = Insertable<MembershipsTable>;
+export type MembershipUpdate = Updateable<MembershipsTable>;
+export type Invitation = Selectable<InvitationsTable>;
+export type NewInvitation = Insertable<InvitationsTable>;
+export type ApiKey = Selectable<ApiKeysTable>;
+export type NewApiKey = Insertable<ApiKeysTable>;
+export type AuditLogEntry = Selectable<AuditLogTable>;
+export type NewAuditLogEntry = Insertable<AuditLogTable>;
+export type OutboxEvent = Selectable<OutboxEventsTable>;
+export type NewOutboxEvent = Insertable<OutboxEventsTable>;
+export type Webhook = Selectable<WebhooksTable>;
+export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;

@@ -1,0 +1,133 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMigrator, migrateToLatest } from '../src/index';
+import { createTestDatabase, type TestDatabase } from '../src/testing';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t?.destroy();
+});
+
+async function newUser(email: string) {
+  return t.db
+    .insertInto('users')
+    .values({ email, name: email.split('@')[0]! })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+}
+
+async function newOrg(slug: string) {
+  return t.db
+    .insertInto('organizations')
+    .values({ name: slug, slug })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+}
+
+describe(`migrations (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, () => {
+  it('applies every migration, and a second run is a no-op', async () => {
+    const applied = await createMigrator(t.db).getMigrations();
+    expect(applied.length).toBeGreaterThan(0);
+    expect(applied.every((m) => m.executedAt instanceof Date)).toBe(true);
+    expect(await migrateToLatest(t.db)).toEqual([]);
+    const tables = await sql<{ table_name: string }>`
+      select table_name from information_schema.tables where table_schema = 'public' order by table_name`.execute(
+      t.db,
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual(
+      expect.arrayContaining([
+        'api_keys',
+        'audit_log',
+        'invitations',
+        'memberships',
+        'organizations',
+        'outbox_events',
+        'sessions',
+        'users',
+      ]),
+    );
+  });
+
+  it('refuses a second active membership for the same user and organization, but keeps removed ones', async () => {
+    const user = await newUser('dup@example.com');
+    const org = await newOrg('dup-org');
+    const first = await t.db
+      .insertInto('memberships')
+      .values({ organization_id: org.id, user_id: user.id, role: 'member' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await expect(
+      t.db
+        .insertInto('memberships')
+        .values({ organization_id: org.id, user_id: user.id, role: 'admin' })
+        .execute(),
+    ).rejects.toThrow(/memberships_active_org_user_key/);
+
+    // After a soft delete the user may hold a new active membership (rejoining by invitation).
+    await t.db
+      .updateTable('memberships')
+      .set({ status: 'removed', removed_at: new Date(), removal_reason: 'left', removed_by: user.id })
+      .where('id', '=', first.id)
+      .execute();
+    await t.db
+      .insertInto('memberships')
+      .values({ organization_id: org.id, user_id: user.id, role: 'member' })
+      .execute();
+    const rows = await t.db
+      .selectFrom('memberships')
+      .select(['status'])
+      .where('organization_id', '=', org.id)
+      .orderBy('created_at')
+      .execute();
+    expect(rows.map((r) => r.status).sort()).toEqual(['active', 'removed']);
+  });
+
+  it('refuses an unknown role, status or removal reason, and an inconsistent removal', async () => {
+    const user = await newUser('roles@example.com');
+    const org = await newOrg('roles-org');
+    await expect(
+      t.db
+        .insertInto('memberships')
+        .values({ organization_id: org.id, user_id: user.id, role: 'superuser' as never })
+        .execute(),
+    ).rejects.toThrow(/memberships_role_check/);
+    await expect(
+      t.db
+        .insertInto('memberships')
+        .values({ organization_id: org.id, user_id: user.id, role: 'member', status: 'gone' as never })
+        .execute(),
+    ).rejects.toThrow(/memberships_status_check|memberships_removal_consistent/);
+    await expect(
+      t.db
+        .insertInto('memberships')
+        .values({ organization_id: org.id, user_id: user.id, role: 'member', status: 'removed' })
+        .execute(),
+    ).rejects.toThrow(/memberships_removal_consistent/);
+    const count = await t.db
+      .selectFrom('memberships')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('organization_id', '=', org.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(0);
+  });
+
+  it('refuses rows that point nowhere, and non-normalized emails and slugs', async () => {
+    await expect(
+      t.db
+        .insertInto('memberships')
+        .values({
+          organization_id: '00000000-0000-4000-8000-000000000000',
+          user_id: '00000000-0000-4000-8000-000000000000',
+          role: 'member',
+        })
+        .execute(),
+    ).rejects.toThrow(/foreign key/);
+    await expect(newUser('Upper@Example.com')).rejects.toThrow(/users_email_normalized/);
+    await expect(newOrg('Not A Slug')).rejects.toThrow(/organizations_slug_format/);
+    await newUser('unique@example.com');
+    await expect(newUser('unique@example.com')).rejects.toThrow(/users_email_key/);
+  });
+});
