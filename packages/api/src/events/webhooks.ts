@@ -1,0 +1,86 @@
+import type { Database } from '@roster/db';
+import type { Kysely, Transaction } from 'kysely';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export async function insertWebhook(
+  db: Db,
+  values: {
+    organizationId: string;
+    url: string;
+    description: string | null;
+    secret: string;
+    createdBy: string;
+  },
+) {
+  return db
+    .insertInto('webhooks')
+    .values({
+      organization_id: values.organizationId,
+      url: values.url,
+      description: values.description,
+      secret: values.secret,
+      created_by: values.createdBy,
+    })
+    .returning(['id', 'url', 'description', 'created_at'])
+    .executeTakeFirstOrThrow();
+}
+
+/** The organization's webhooks, oldest first, without their secrets. */
+export async function listOrganizationWebhooks(db: Db, organizationId: string) {
+  return db
+    .selectFrom('webhooks')
+    .select(['id', 'url', 'description', 'created_by', 'created_at'])
+    .where('organization_id', '=', organizationId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** Deletes one webhook of this organization (its pending deliveries go with it). Null when there is none. */
+export async function deleteOrganizationWebhook(db: Db, organizationId: string, webhookId: string) {
+  return (
+    (await db
+      .deleteFrom('webhooks')
+      .where('id', '=', webhookId)
+      .where('organization_id', '=', organizationId)
+      .returning(['id', 'url'])
+      .executeTakeFirst()) ?? null
+  );
+}
+
+export async function countOrganizationWebhooks(db: Db, organizationId: string): Promise<number> {
+  const row = await db
+    .selectFrom('webhooks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The organization's most recent deliveries, newest first, optionally of one status (e.g. `dead`). */
+export async function listOrganizationDeliveries(
+  db: Db,
+  params: { organizationId: string; status?: 'pending' | 'delivered' | 'dead'; limit: number },
+) {
+  let query = db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+    .innerJoin('outbox_events as e', 'e.id', 'd.event_id')
+    .select([
+      'd.id',
+      'd.event_id',
+      'e.type as event_type',
+      'd.webhook_id',
+      'w.url',
+      'd.status',
+      'd.attempts',
+      'd.last_status_code',
+      'd.last_error',
+      'd.created_at',
+      'd.delivered_at',
+    ])
+    .where('w.organization_id', '=', params.organizationId);
+  if (params.status) query = query.where('d.status', '=', params.status);
+  return query.orderBy('d.created_at', 'desc').orderBy('d.id', 'desc').limit(params.limit).execute();
+}

@@ -1,0 +1,59 @@
+export {
+  type Actor,
+  API_KEY_SCOPES,
+  type ApiKeyCaller,
+  type ApiKeyScope,
+  type Caller,
+  type Context,
+  type CookieOptions,
+  type CreateContextInnerOptions,
+  createContextInner,
+  type HttpContext,
+  type UserCaller,
+} from './context';
+export {
+  ERROR_REASON_LIST,
+  ERROR_REASONS,
+  type ErrorReason,
+  errorDocsUrl,
+  RosterError,
+  reasonOf,
+} from './errors';
+export {
+  type ClaimedEvent,
+  claimDueEvents,
+  enqueueEvent,
+  pendingDeliveries,
+  recordDeliveryAttempt,
+  settleEvent,
+} from './events/outbox';
+export {
+  generateWebhookSecret,
+  signWebhookPayload,
+  type VerifyWebhookOptions,
+  verifyWebhookSignature,
+  WEBHOOK_HEADERS,
+} from './events/signing';
+export {
+  type AuthenticateOptions,
+  type AuthenticationRequest,
+  authenticateRequest,
+  bearerToken,
+  createSession,
+  generateApiKey,
+  hashPassword,
+  isWellFormedApiKey,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+  sessionToken,
+  sha256Hex,
+  verifyPassword,
+} from './identity/index';
+export { type AppRouter, appRouter, createCaller } from './router';
+export { canChangeRole, canManageInvitation, canRemoveMember, leavesNoOwner, type RuleActor } from './rules';
+export {
+  type EndMembershipParams,
+  type EndMembershipResult,
+  endMembership,
+} from './services/end-membership';
+export { type RosterErrorData, withRequestId } from './trpc';

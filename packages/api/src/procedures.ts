@@ -1,0 +1,134 @@
+import type { Organization, Role } from '@roster/db';
+import { z } from 'zod';
+import type { Actor, ApiKeyCaller, ApiKeyScope, UserCaller } from './context';
+import { RosterError } from './errors';
+import { rejectUnstorableText } from './input-guards';
+import { findOrganizationAccess } from './queries/access';
+import { baseProcedure } from './trpc';
+import { id } from './validation';
+
+/** Postgres errors that mean "try again": lock_timeout, serialization failure, deadlock. */
+const RETRYABLE_SQLSTATES = new Set(['55P03', '40001', '40P01']);
+
+/**
+ * Every procedure starts here: database errors that mean "another change got in the way" become a
+ * retryable CONCURRENT_CHANGE instead of an internal error.
+ */
+export const publicProcedure = baseProcedure.use(rejectUnstorableText).use(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const cause = result.error.cause as { code?: unknown } | undefined;
+    if (typeof cause?.code === 'string' && RETRYABLE_SQLSTATES.has(cause.code)) {
+      throw new RosterError('CONCURRENT_CHANGE', undefined, { cause });
+    }
+  }
+  return result;
+});
+
+/** A caller is required: a person (session) or a server (API key). */
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.caller) throw new RosterError('UNAUTHENTICATED');
+  return next({ ctx: { caller: ctx.caller } });
+});
+
+/** People only: API keys are refused with SESSION_REQUIRED. */
+export const userProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.caller.type !== 'user') throw new RosterError('SESSION_REQUIRED');
+  return next({ ctx: { caller: ctx.caller as UserCaller } });
+});
+
+export interface OrganizationAccess {
+  organization: Pick<Organization, 'id' | 'slug' | 'name' | 'status' | 'deletion_scheduled_at'>;
+  /** The caller's active membership; null when the caller is an API key. */
+  membership: { id: string; role: Role } | null;
+  actor: Actor;
+}
+
+/**
+ * Scoped to `input.organizationId`: resolves the caller's active membership there (or, for an API
+ * key, checks the key belongs to that organization). Anything else answers ORGANIZATION_NOT_FOUND,
+ * so a caller never learns whether an organization they do not belong to exists.
+ * Membership is read from the database on every request: access ends with the commit that ends it.
+ */
+export const orgProcedure = authedProcedure
+  .input(z.object({ organizationId: id }))
+  .use(async ({ ctx, input, next }) => {
+    const access = await resolveOrganizationAccess(ctx.db, ctx.caller, input.organizationId);
+    return next({ ctx: access });
+  });
+
+export async function resolveOrganizationAccess(
+  db: Parameters<typeof findOrganizationAccess>[0],
+  caller: UserCaller | ApiKeyCaller,
+  organizationId: string,
+): Promise<OrganizationAccess> {
+  if (caller.type === 'apiKey' && caller.organizationId !== organizationId) {
+    throw new RosterError('ORGANIZATION_NOT_FOUND');
+  }
+  const row = await findOrganizationAccess(db, organizationId, caller.type === 'user' ? caller.userId : null);
+  if (!row) throw new RosterError('ORGANIZATION_NOT_FOUND');
+  if (caller.type === 'user') {
+    if (!row.membership) throw new RosterError('ORGANIZATION_NOT_FOUND');
+    return {
+      organization: row.organization,
+      membership: row.membership,
+      actor: { userId: caller.userId, apiKeyId: null, role: row.membership.role },
+    };
+  }
+  return {
+    organization: row.organization,
+    membership: null,
+    actor: { userId: null, apiKeyId: caller.apiKeyId, role: null },
+  };
+}
+
+export interface AccessRule {
+  /** Roles allowed, as an allowlist (never a rank comparison). */
+  roles: readonly Role[];
+  /** The scope an API key needs; without one, API keys are refused with SESSION_REQUIRED. */
+  apiKeyScope?: ApiKeyScope;
+}
+
+/**
+ * An org-scoped procedure restricted to an allowlist of roles (people) or one scope (API keys):
+ * `requireRole({ roles: ['owner', 'admin'], apiKeyScope: 'members:write' })`.
+ */
+export function requireRole(rule: AccessRule) {
+  return orgProcedure.use(({ ctx, next }) => {
+    assertAccess(ctx, rule);
+    return next();
+  });
+}
+
+/**
+ * The allowlist check behind `requireRole`, for guards that resolve the organization some other way
+ * (`invitations.revoke` finds it from the invitation, `organizations.bySlug` from the slug).
+ */
+export function assertAccess(
+  ctx: { caller: UserCaller | ApiKeyCaller; membership: { role: Role } | null },
+  rule: AccessRule,
+): void {
+  if (ctx.caller.type === 'apiKey') {
+    if (!rule.apiKeyScope) throw new RosterError('SESSION_REQUIRED');
+    if (!ctx.caller.scopes.includes(rule.apiKeyScope)) {
+      throw new RosterError('INSUFFICIENT_SCOPE', `This API key lacks the ${rule.apiKeyScope} scope`, {
+        details: { requiredScope: rule.apiKeyScope },
+      });
+    }
+    return;
+  }
+  const role = ctx.membership?.role;
+  if (!role || !rule.roles.includes(role)) {
+    throw new RosterError('INSUFFICIENT_ROLE', undefined, { details: { allowedRoles: rule.roles } });
+  }
+}
+
+/** The caller as the domain rules see it: a person with their role, or an API key. */
+export function ruleActorOf(ctx: {
+  caller: UserCaller | ApiKeyCaller;
+  membership: { role: Role } | null;
+}): { type: 'user'; role: Role } | { type: 'apiKey' } {
+  if (ctx.caller.type === 'apiKey') return { type: 'apiKey' };
+  if (!ctx.membership) throw new RosterError('ORGANIZATION_NOT_FOUND');
+  return { type: 'user', role: ctx.membership.role };
+}

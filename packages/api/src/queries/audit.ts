@@ -1,0 +1,89 @@
+import { sql } from 'kysely';
+import { type Db, KEYSET_TIME_FORMAT } from './db';
+
+export interface AuditEntryInput {
+  organizationId: string;
+  action: string;
+  actorUserId: string | null;
+  actorApiKeyId: string | null;
+  targetUserId?: string | null;
+  targetMembershipId?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+function auditValues(entry: AuditEntryInput) {
+  return {
+    organization_id: entry.organizationId,
+    action: entry.action,
+    actor_user_id: entry.actorUserId,
+    actor_api_key_id: entry.actorApiKeyId,
+    target_user_id: entry.targetUserId ?? null,
+    target_membership_id: entry.targetMembershipId ?? null,
+    metadata: JSON.stringify(entry.metadata ?? {}),
+  };
+}
+
+export async function insertAuditEntry(trx: Db, entry: AuditEntryInput): Promise<void> {
+  await trx.insertInto('audit_log').values(auditValues(entry)).execute();
+}
+
+/**
+ * Writes the audit entry and the outbox event announcing the same change in one statement. Call it
+ * inside the change's transaction: the event is delivered after commit, or never if it rolls back.
+ */
+export async function insertAuditEntryAndEvent(
+  trx: Db,
+  entry: AuditEntryInput,
+  event: { type: string; payload: Record<string, unknown> },
+): Promise<void> {
+  const a = auditValues(entry);
+  await sql`
+    with audit as (
+      insert into audit_log
+        (organization_id, action, actor_user_id, actor_api_key_id, target_user_id, target_membership_id, metadata)
+      values (${a.organization_id}, ${a.action}, ${a.actor_user_id}::uuid, ${a.actor_api_key_id}::uuid,
+              ${a.target_user_id}::uuid, ${a.target_membership_id}::uuid, ${a.metadata}::jsonb)
+      returning id
+    )
+    insert into outbox_events (organization_id, type, payload)
+    values (${entry.organizationId}, ${event.type}, ${JSON.stringify(event.payload)}::jsonb)
+  `.execute(trx);
+}
+
+/** One page of the organization's audit log, newest first, starting after `after`. */
+export async function listAuditEntriesPage(
+  db: Db,
+  params: { organizationId: string; after: { at: string; id: string } | null; limit: number },
+) {
+  let query = db
+    .selectFrom('audit_log as a')
+    .leftJoin('users as actor', 'actor.id', 'a.actor_user_id')
+    .leftJoin('api_keys as key', 'key.id', 'a.actor_api_key_id')
+    .leftJoin('users as target', 'target.id', 'a.target_user_id')
+    .select([
+      'a.id',
+      'a.action',
+      'a.actor_user_id',
+      'a.actor_api_key_id',
+      'a.target_user_id',
+      'a.target_membership_id',
+      'a.metadata',
+      'a.created_at',
+      'actor.email as actor_email',
+      'actor.name as actor_name',
+      'key.name as actor_api_key_name',
+      'target.email as target_email',
+      'target.name as target_name',
+      sql<string>`to_char(a.created_at at time zone 'UTC', ${KEYSET_TIME_FORMAT})`.as('keyset_at'),
+    ])
+    .where('a.organization_id', '=', params.organizationId);
+  if (params.after) {
+    const { at, id } = params.after;
+    query = query.where(sql<boolean>`(a.created_at, a.id) < (${at}::timestamptz, ${id}::uuid)`);
+  }
+  return query
+    .orderBy('a.created_at', 'desc')
+    .orderBy('a.id', 'desc')
+    .limit(params.limit + 1)
+    .execute();
+}

@@ -1,0 +1,81 @@
+import type { RemovalReason } from '@roster/db';
+import { sql } from 'kysely';
+import type { Db } from './db';
+
+export interface RevokedAccess {
+  apiKeyIds: string[];
+  invitationIds: string[];
+  /** How many of the member's sessions pointed at the organization as their active one. */
+  sessionsCleared: number;
+}
+
+/**
+ * Ends a membership and revokes what the member held in the organization, in ONE statement
+ * (data-modifying CTEs on different tables, all under the caller's organization lock):
+ * - the membership becomes `removed` (removed_at, removed_by, removal_reason);
+ * - the API keys the member created in the organization are revoked (unless `keepApiKeys`);
+ * - their sessions' active-organization pointer to it is cleared;
+ * - the invitations they sent there that are still pending are revoked.
+ * Returns null when the membership was not active (the caller re-checked under the lock, so this
+ * means a bug rather than a race).
+ */
+export async function endMembershipAndRevokeAccess(
+  trx: Db,
+  params: {
+    organizationId: string;
+    membershipId: string;
+    userId: string;
+    reason: RemovalReason;
+    /** The person who ended it; null for an API key (the audit row names the key). */
+    removedBy: string | null;
+    keepApiKeys: boolean;
+  },
+): Promise<RevokedAccess | null> {
+  const { organizationId, membershipId, userId } = params;
+  const keyReason = params.reason === 'left' ? 'member_left' : 'member_removed';
+  const result = await sql<{
+    ended: number;
+    api_key_ids: string[] | null;
+    invitation_ids: string[] | null;
+    sessions_cleared: number;
+  }>`
+    with ended as (
+      update memberships
+      set status = 'removed', removed_at = now(), removed_by = ${params.removedBy}::uuid,
+          removal_reason = ${params.reason}
+      where id = ${membershipId} and organization_id = ${organizationId} and status = 'active'
+      returning id
+    ), keys as (
+      update api_keys
+      set revoked_at = now(), revoked_reason = ${keyReason}
+      where organization_id = ${organizationId} and created_by = ${userId} and revoked_at is null
+        and ${!params.keepApiKeys}::boolean
+        and exists (select 1 from ended)
+      returning id
+    ), cleared as (
+      update sessions
+      set active_organization_id = null
+      where user_id = ${userId} and active_organization_id = ${organizationId}
+        and exists (select 1 from ended)
+      returning id
+    ), invites as (
+      update invitations
+      set status = 'revoked', revoked_at = now(), revoked_by = ${params.removedBy}::uuid
+      where organization_id = ${organizationId} and invited_by = ${userId} and status = 'pending'
+        and exists (select 1 from ended)
+      returning id
+    )
+    select
+      (select count(*)::int from ended) as ended,
+      (select array_agg(id order by id) from keys) as api_key_ids,
+      (select array_agg(id order by id) from invites) as invitation_ids,
+      (select count(*)::int from cleared) as sessions_cleared
+  `.execute(trx);
+  const row = result.rows[0];
+  if (!row || Number(row.ended) === 0) return null;
+  return {
+    apiKeyIds: row.api_key_ids ?? [],
+    invitationIds: row.invitation_ids ?? [],
+    sessionsCleared: Number(row.sessions_cleared),
+  };
+}

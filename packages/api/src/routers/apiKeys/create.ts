@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { API_KEY_SCOPES } from '../../context';
+import { generateApiKey } from '../../identity/api-key-format';
+import { sha256Hex } from '../../identity/tokens';
+import { type AccessRule, requireRole } from '../../procedures';
+import { lockOrganizationForActor } from '../../services/actor';
+import { id, name } from '../../validation';
+
+export const createApiKeyInput = z.strictObject({
+  organizationId: id,
+  name,
+  scopes: z
+    .array(z.enum(API_KEY_SCOPES))
+    .min(1, 'Choose at least one scope')
+    .transform((scopes) => [...new Set(scopes)].sort()),
+});
+
+/**
+ * Creates an API key for the organization (owners and admins, people only). The key is in this answer
+ * and nowhere else: only its SHA-256 is stored. It is revoked with its creator's removal from the
+ * organization (unless that removal keeps keys).
+ */
+const rule: AccessRule = { roles: ['owner', 'admin'] };
+
+export const create = requireRole(rule)
+  .input(createApiKeyInput)
+  .mutation(async ({ ctx, input }) => {
+    const userId = ctx.actor.userId!;
+    const { key, prefix } = generateApiKey();
+    return ctx.db.transaction().execute(async (trx) => {
+      // A key created after its creator's leave committed would outlive the leave's key revocation:
+      // serialize with it and re-check the creator under the lock.
+      await lockOrganizationForActor(trx, ctx.caller, input.organizationId, rule);
+      const row = await trx
+        .insertInto('api_keys')
+        .values({
+          organization_id: input.organizationId,
+          created_by: userId,
+          name: input.name,
+          prefix,
+          secret_hash: sha256Hex(key),
+          scopes: input.scopes,
+        })
+        .returning(['id', 'name', 'prefix', 'scopes', 'created_at'])
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('audit_log')
+        .values({
+          organization_id: input.organizationId,
+          action: 'api_key.created',
+          actor_user_id: userId,
+          metadata: { apiKeyId: row.id, name: row.name, prefix: row.prefix, scopes: row.scopes },
+        })
+        .execute();
+      return {
+        id: row.id,
+        name: row.name,
+        prefix: row.prefix,
+        scopes: row.scopes,
+        createdAt: row.created_at,
+        /** Shown once: store it now, it cannot be read again. */
+        key,
+      };
+    });
+  });

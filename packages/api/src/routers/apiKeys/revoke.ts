@@ -1,0 +1,42 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { RosterError } from '../../errors';
+import { type AccessRule, requireRole } from '../../procedures';
+import { lockOrganizationForActor } from '../../services/actor';
+import { id } from '../../validation';
+
+export const revokeApiKeyInput = z.strictObject({ organizationId: id, apiKeyId: id });
+
+/**
+ * Revokes one of the organization's keys (owners and admins, people only); it stops working with the
+ * commit. API_KEY_NOT_FOUND for a key of another organization, an unknown one, or one already revoked.
+ */
+const rule: AccessRule = { roles: ['owner', 'admin'] };
+
+export const revoke = requireRole(rule)
+  .input(revokeApiKeyInput)
+  .mutation(async ({ ctx, input }) => {
+    const userId = ctx.actor.userId!;
+    return ctx.db.transaction().execute(async (trx) => {
+      await lockOrganizationForActor(trx, ctx.caller, input.organizationId, rule);
+      const row = await trx
+        .updateTable('api_keys')
+        .set({ revoked_at: sql<Date>`now()`, revoked_reason: 'revoked' })
+        .where('id', '=', input.apiKeyId)
+        .where('organization_id', '=', input.organizationId)
+        .where('revoked_at', 'is', null)
+        .returning(['id', 'name', 'prefix', 'revoked_at'])
+        .executeTakeFirst();
+      if (!row) throw new RosterError('API_KEY_NOT_FOUND');
+      await trx
+        .insertInto('audit_log')
+        .values({
+          organization_id: input.organizationId,
+          action: 'api_key.revoked',
+          actor_user_id: userId,
+          metadata: { apiKeyId: row.id, name: row.name, prefix: row.prefix },
+        })
+        .execute();
+      return { id: row.id, revokedAt: row.revoked_at! };
+    });
+  });

@@ -1,0 +1,21 @@
+import { RosterError } from '../../errors';
+import { findActiveOrganizationId } from '../../identity/sessions';
+import { userProcedure } from '../../procedures';
+
+/**
+ * The signed-in user and their session's active organization (null when none is chosen, or when they
+ * are no longer an active member of it). Signed out: UNAUTHENTICATED; an API key: SESSION_REQUIRED.
+ */
+export const me = userProcedure.query(async ({ ctx }) => {
+  const user = await ctx.db
+    .selectFrom('users')
+    .select(['id', 'email', 'name'])
+    .where('id', '=', ctx.caller.userId)
+    .executeTakeFirst();
+  // The session outlived its user (deleted): no caller any more.
+  if (!user) throw new RosterError('UNAUTHENTICATED');
+  const activeOrganizationId = ctx.caller.sessionId
+    ? await findActiveOrganizationId(ctx.db, ctx.caller.sessionId, ctx.caller.userId)
+    : null;
+  return { user, activeOrganizationId };
+});

@@ -1,0 +1,83 @@
+import type { Role } from '@roster/db';
+import { z } from 'zod';
+import { RosterError } from '../../errors';
+import { type AccessRule, requireRole, ruleActorOf } from '../../procedures';
+import { insertAuditEntry } from '../../queries/audit';
+import { isUniqueViolation } from '../../queries/db';
+import { insertInvitation, retireExpiredInvitation } from '../../queries/invitations';
+import { readActorAccess } from '../../queries/memberships';
+import { lockOrganization } from '../../queries/organizations';
+import { canManageInvitation, INVITATION_TTL_MS } from '../../rules';
+import { assertActorStillAllowed } from '../../services/actor';
+import { email, id, role } from '../../validation';
+
+export const createInvitationInput = z.strictObject({ organizationId: id, email, role });
+
+const rule: AccessRule = { roles: ['owner', 'admin'], apiKeyScope: 'members:write' };
+
+function assertMayInvite(actor: ReturnType<typeof ruleActorOf>, role: Role) {
+  if (!canManageInvitation(actor, role)) {
+    throw new RosterError('INSUFFICIENT_ROLE', `You may not invite someone as ${role}`, {
+      details: { role },
+    });
+  }
+}
+
+/**
+ * Invites an email address into the organization with a role, valid for 7 days. Owners may invite any
+ * role; admins (and API keys with members:write) members and viewers.
+ */
+export const create = requireRole(rule)
+  .input(createInvitationInput)
+  .mutation(async ({ ctx, input }) => {
+    assertMayInvite(ruleActorOf(ctx), input.role);
+    // An API key invites on behalf of the person who created it (invitations name a person).
+    const invitedBy = ctx.caller.type === 'user' ? ctx.caller.userId : ctx.caller.createdBy;
+    try {
+      return await ctx.db.transaction().execute(async (trx) => {
+        const organization = await lockOrganization(trx, input.organizationId);
+        if (!organization) throw new RosterError('ORGANIZATION_NOT_FOUND');
+        // The guard ran before the lock: re-read the actor (and whether the invitee is a member) after it.
+        const fresh = await readActorAccess(trx, {
+          organizationId: input.organizationId,
+          actorUserId: ctx.caller.type === 'user' ? ctx.caller.userId : null,
+          actorApiKeyId: ctx.caller.type === 'apiKey' ? ctx.caller.apiKeyId : null,
+          memberEmail: input.email,
+        });
+        const { role: freshRole } = assertActorStillAllowed(ctx.caller, fresh, rule);
+        assertMayInvite(freshRole ? { type: 'user', role: freshRole } : { type: 'apiKey' }, input.role);
+        if (organization.status === 'deletion_scheduled')
+          throw new RosterError('ORGANIZATION_DELETION_SCHEDULED');
+        if (fresh.emailIsActiveMember) throw new RosterError('ALREADY_MEMBER');
+        await retireExpiredInvitation(trx, input.organizationId, input.email);
+        const invitation = await insertInvitation(trx, {
+          organizationId: input.organizationId,
+          email: input.email,
+          role: input.role,
+          invitedBy,
+          expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
+        });
+        await insertAuditEntry(trx, {
+          organizationId: input.organizationId,
+          action: 'invitation.created',
+          actorUserId: ctx.caller.type === 'user' ? ctx.caller.userId : null,
+          actorApiKeyId: ctx.caller.type === 'apiKey' ? ctx.caller.apiKeyId : null,
+          metadata: { invitationId: invitation.id, email: invitation.email, role: invitation.role },
+        });
+        return {
+          id: invitation.id,
+          organizationId: invitation.organization_id,
+          email: invitation.email,
+          role: invitation.role,
+          status: invitation.status,
+          createdAt: new Date(invitation.created_at).toISOString(),
+          expiresAt: new Date(invitation.expires_at).toISOString(),
+        };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, 'invitations_pending_org_email_key')) {
+        throw new RosterError('INVITATION_ALREADY_PENDING');
+      }
+      throw error;
+    }
+  });

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { userProcedure } from '../../procedures';
+import { findUserEmail, listPendingInvitationsForEmail } from '../../queries/invitations';
+
+/** Pending, unexpired invitations addressed to the caller's email (people only). */
+export const listMine = userProcedure.input(z.strictObject({}).optional()).query(async ({ ctx }) => {
+  const email = await findUserEmail(ctx.db, ctx.caller.userId);
+  if (!email) return [];
+  const rows = await listPendingInvitationsForEmail(ctx.db, email);
+  return rows.map((row) => ({
+    id: row.id,
+    role: row.role,
+    organization: { id: row.organization_id, slug: row.organization_slug, name: row.organization_name },
+    invitedBy: { name: row.invited_by_name, email: row.invited_by_email },
+    createdAt: new Date(row.created_at).toISOString(),
+    expiresAt: new Date(row.expires_at).toISOString(),
+  }));
+});

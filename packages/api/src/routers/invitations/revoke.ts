@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { RosterError } from '../../errors';
+import {
+  type AccessRule,
+  assertAccess,
+  authedProcedure,
+  resolveOrganizationAccess,
+  ruleActorOf,
+} from '../../procedures';
+import { insertAuditEntry } from '../../queries/audit';
+import { findInvitation, markInvitationRevoked } from '../../queries/invitations';
+import { canManageInvitation } from '../../rules';
+import { lockOrganizationForActor } from '../../services/actor';
+import { id } from '../../validation';
+
+export const revokeInvitationInput = z.strictObject({ invitationId: id });
+
+/**
+ * The guard: the invitation's organization, with the same access rules as an org-scoped procedure.
+ * An unknown invitation and one of an organization the caller cannot manage look the same
+ * (INVITATION_NOT_FOUND), so nothing is revealed about other organizations.
+ */
+const rule: AccessRule = { roles: ['owner', 'admin'], apiKeyScope: 'members:write' };
+
+const invitationProcedure = authedProcedure.input(revokeInvitationInput).use(async ({ ctx, input, next }) => {
+  const invitation = await findInvitation(ctx.db, input.invitationId);
+  if (!invitation) throw new RosterError('INVITATION_NOT_FOUND');
+  const access = await resolveOrganizationAccess(ctx.db, ctx.caller, invitation.organization_id).catch(
+    (error: unknown) => {
+      if (error instanceof RosterError && error.reason === 'ORGANIZATION_NOT_FOUND') {
+        throw new RosterError('INVITATION_NOT_FOUND');
+      }
+      throw error;
+    },
+  );
+  assertAccess({ caller: ctx.caller, membership: access.membership }, rule);
+  return next({ ctx: { ...access, invitation } });
+});
+
+/** Revokes a pending invitation. Admins (and API keys) may revoke invitations for members and viewers. */
+export const revoke = invitationProcedure.mutation(async ({ ctx, input }) => {
+  if (!canManageInvitation(ruleActorOf(ctx), ctx.invitation.role)) {
+    throw new RosterError('INSUFFICIENT_ROLE', `You may not revoke an invitation as ${ctx.invitation.role}`);
+  }
+  const revokedBy = ctx.caller.type === 'user' ? ctx.caller.userId : null;
+  return ctx.db.transaction().execute(async (trx) => {
+    // Serialized with leaves and removals: the actor is re-read after the lock, so a key revoked by its
+    // creator's leave (or a person who left) no longer acts, even if the guard ran before that commit.
+    const { role } = await lockOrganizationForActor(trx, ctx.caller, ctx.organization.id, rule);
+    if (!canManageInvitation(role ? { type: 'user', role } : { type: 'apiKey' }, ctx.invitation.role)) {
+      throw new RosterError(
+        'INSUFFICIENT_ROLE',
+        `You may not revoke an invitation as ${ctx.invitation.role}`,
+      );
+    }
+    const revoked = await markInvitationRevoked(trx, input.invitationId, revokedBy);
+    if (!revoked) throw new RosterError('INVITATION_NOT_FOUND');
+    await insertAuditEntry(trx, {
+      organizationId: ctx.organization.id,
+      action: 'invitation.revoked',
+      actorUserId: revokedBy,
+      actorApiKeyId: ctx.caller.type === 'apiKey' ? ctx.caller.apiKeyId : null,
+      metadata: { invitationId: input.invitationId, email: ctx.invitation.email, role: ctx.invitation.role },
+    });
+    return { id: revoked.id, organizationId: ctx.organization.id, status: 'revoked' as const };
+  });
+});

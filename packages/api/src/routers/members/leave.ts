@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { RosterError } from '../../errors';
+import { requireRole } from '../../procedures';
+import { endMembership } from '../../services/end-membership';
+import { id } from '../../validation';
+
+export const leaveInput = z.strictObject({ organizationId: id });
+
+/**
+ * Ends the caller's own membership (any role; people only). Refused for the last active owner
+ * (AT_LEAST_ONE_OWNER_REQUIRED) and in an organization scheduled for deletion. Answers where the
+ * client goes next: the caller's most recently joined other active organization, or null.
+ */
+export const leave = requireRole({ roles: ['owner', 'admin', 'member', 'viewer'] })
+  .input(leaveInput)
+  .mutation(async ({ ctx, input }) => {
+    // requireRole without an API key scope lets only people through.
+    if (ctx.caller.type !== 'user' || !ctx.membership) throw new RosterError('SESSION_REQUIRED');
+    const result = await endMembership(ctx.db, {
+      organizationId: input.organizationId,
+      actor: { type: 'user', userId: ctx.caller.userId },
+      membershipId: ctx.membership.id,
+      kind: 'leave',
+    });
+    return { organizationId: result.organizationId, nextOrganization: result.nextOrganization };
+  });

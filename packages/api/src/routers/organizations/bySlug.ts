@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { RosterError } from '../../errors';
+import { assertAccess, authedProcedure, resolveOrganizationAccess } from '../../procedures';
+import { findOrganizationBySlug } from '../../queries/organizations';
+import { slug } from '../../validation';
+
+export const organizationBySlugInput = z.strictObject({ slug });
+
+/**
+ * An organization the caller belongs to, by slug, with the caller's role (null for an API key).
+ * Unknown slugs and organizations the caller is not a member of both answer ORGANIZATION_NOT_FOUND.
+ */
+export const bySlug = authedProcedure
+  .input(organizationBySlugInput)
+  .use(async ({ ctx, input, next }) => {
+    const found = await findOrganizationBySlug(ctx.db, input.slug);
+    if (!found) throw new RosterError('ORGANIZATION_NOT_FOUND');
+    const access = await resolveOrganizationAccess(ctx.db, ctx.caller, found.id);
+    assertAccess(
+      { caller: ctx.caller, membership: access.membership },
+      { roles: ['owner', 'admin', 'member', 'viewer'], apiKeyScope: 'members:read' },
+    );
+    return next({ ctx: access });
+  })
+  .query(({ ctx }) => ({
+    id: ctx.organization.id,
+    slug: ctx.organization.slug,
+    name: ctx.organization.name,
+    status: ctx.organization.status,
+    deletionScheduledAt: ctx.organization.deletion_scheduled_at
+      ? new Date(ctx.organization.deletion_scheduled_at).toISOString()
+      : null,
+    role: ctx.membership?.role ?? null,
+  }));

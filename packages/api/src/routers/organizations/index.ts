@@ -1,0 +1,8 @@
+import { router } from '../../trpc';
+import { bySlug } from './bySlug';
+import { create } from './create';
+import { listMine } from './listMine';
+import { scheduleDeletion } from './scheduleDeletion';
+
+// Assembles this area's procedures; each procedure lives in its own file beside this one.
+export const organizationsRouter = router({ create, listMine, bySlug, scheduleDeletion });

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { RosterError } from '../../errors';
+import { type AccessRule, requireRole } from '../../procedures';
+import { insertAuditEntry } from '../../queries/audit';
+import { markOrganizationDeletionScheduled } from '../../queries/organizations';
+import { lockOrganizationForActor } from '../../services/actor';
+import { id } from '../../validation';
+
+export const scheduleDeletionInput = z.strictObject({ organizationId: id });
+
+/**
+ * Marks the organization `deletion_scheduled` (owners only, people only). From then on members can no
+ * longer leave or be removed one by one: the memberships end with the organization. Idempotent.
+ */
+const rule: AccessRule = { roles: ['owner'] };
+
+export const scheduleDeletion = requireRole(rule)
+  .input(scheduleDeletionInput)
+  .mutation(async ({ ctx, input }) => {
+    if (ctx.caller.type !== 'user') throw new RosterError('SESSION_REQUIRED');
+    const userId = ctx.caller.userId;
+    return ctx.db.transaction().execute(async (trx) => {
+      const { organization } = await lockOrganizationForActor(trx, ctx.caller, input.organizationId, rule);
+      const updated = await markOrganizationDeletionScheduled(trx, input.organizationId);
+      if (updated) {
+        await insertAuditEntry(trx, {
+          organizationId: input.organizationId,
+          action: 'organization.deletion_scheduled',
+          actorUserId: userId,
+          actorApiKeyId: null,
+        });
+      }
+      const row = updated ?? organization;
+      return {
+        id: organization.id,
+        status: row.status,
+        deletionScheduledAt: row.deletion_scheduled_at
+          ? new Date(row.deletion_scheduled_at).toISOString()
+          : null,
+      };
+    });
+  });

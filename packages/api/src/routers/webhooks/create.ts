@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { RosterError } from '../../errors';
+import { generateWebhookSecret } from '../../events/signing';
+import { insertWebhook } from '../../events/webhooks';
+import { type AccessRule, requireRole } from '../../procedures';
+import { lockOrganizationForActor } from '../../services/actor';
+import { id } from '../../validation';
+
+/** At most this many webhooks per organization: each one multiplies every event's deliveries. */
+export const MAX_WEBHOOKS_PER_ORGANIZATION = 10;
+
+export const createWebhookInput = z.strictObject({
+  organizationId: id,
+  url: z.url({ protocol: /^https?$/, message: 'Expected an http:// or https:// URL' }).max(2000),
+  description: z.string().trim().max(200).optional(),
+});
+
+/**
+ * Registers a receiver for the organization's events (owners only, people only). The signing secret is in
+ * this answer and nowhere else: store it on the receiving side to verify `roster-signature`.
+ */
+const rule: AccessRule = { roles: ['owner'] };
+
+export const create = requireRole(rule)
+  .input(createWebhookInput)
+  .mutation(async ({ ctx, input }) => {
+    const userId = ctx.actor.userId!;
+    return ctx.db.transaction().execute(async (trx) => {
+      // Serialize with other changes to this organization, so the limit below holds under concurrency,
+      // and re-check the owner under the lock (a leave may have committed since the guard).
+      await lockOrganizationForActor(trx, ctx.caller, input.organizationId, rule);
+      const existing = await trx
+        .selectFrom('webhooks')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('organization_id', '=', input.organizationId)
+        .executeTakeFirstOrThrow();
+      if (Number(existing.n) >= MAX_WEBHOOKS_PER_ORGANIZATION) {
+        throw new RosterError(
+          'WEBHOOK_LIMIT_REACHED',
+          `An organization may have at most ${MAX_WEBHOOKS_PER_ORGANIZATION} webhooks`,
+          { details: { limit: MAX_WEBHOOKS_PER_ORGANIZATION } },
+        );
+      }
+      const secret = generateWebhookSecret();
+      const webhook = await insertWebhook(trx, {
+        organizationId: input.organizationId,
+        url: input.url,
+        description: input.description || null,
+        secret,
+        createdBy: userId,
+      });
+      await trx
+        .insertInto('audit_log')
+        .values({
+          organization_id: input.organizationId,
+          action: 'webhook.created',
+          actor_user_id: userId,
+          metadata: { webhookId: webhook.id, url: webhook.url },
+        })
+        .execute();
+      return {
+        id: webhook.id,
+        url: webhook.url,
+        description: webhook.description,
+        createdAt: webhook.created_at,
+        /** Shown once: keep it to verify signatures. */
+        secret,
+      };
+    });
+  });

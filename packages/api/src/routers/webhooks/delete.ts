@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { RosterError } from '../../errors';
+import { deleteOrganizationWebhook } from '../../events/webhooks';
+import { type AccessRule, requireRole } from '../../procedures';
+import { lockOrganizationForActor } from '../../services/actor';
+import { id } from '../../validation';
+
+/** Stops deliveries to a webhook (owners only, people only); its pending deliveries are dropped. */
+const rule: AccessRule = { roles: ['owner'] };
+
+export const deleteWebhook = requireRole(rule)
+  .input(z.strictObject({ organizationId: id, webhookId: id }))
+  .mutation(async ({ ctx, input }) => {
+    return ctx.db.transaction().execute(async (trx) => {
+      await lockOrganizationForActor(trx, ctx.caller, input.organizationId, rule);
+      const deleted = await deleteOrganizationWebhook(trx, input.organizationId, input.webhookId);
+      // A webhook of another organization is indistinguishable from one that does not exist.
+      if (!deleted) throw new RosterError('WEBHOOK_NOT_FOUND');
+      await trx
+        .insertInto('audit_log')
+        .values({
+          organization_id: input.organizationId,
+          action: 'webhook.deleted',
+          actor_user_id: ctx.actor.userId,
+          metadata: { webhookId: deleted.id, url: deleted.url },
+        })
+        .execute();
+      return { id: deleted.id };
+    });
+  });

@@ -1,0 +1,36 @@
+import { OUTBOX_STATUSES } from '@roster/db';
+import { z } from 'zod';
+import { listOrganizationDeliveries } from '../../events/webhooks';
+import { requireRole } from '../../procedures';
+import { id } from '../../validation';
+
+export const listDeliveriesInput = z.strictObject({
+  organizationId: id,
+  /** `dead` lists the dead letters: deliveries that failed every attempt, with their last error. */
+  status: z.enum(OUTBOX_STATUSES).optional(),
+  limit: z.number().int().min(1).max(100).default(25),
+});
+
+/** The organization's most recent webhook deliveries, newest first (owners only, people only). */
+export const deliveries = requireRole({ roles: ['owner'] })
+  .input(listDeliveriesInput)
+  .query(async ({ ctx, input }) => {
+    const rows = await listOrganizationDeliveries(ctx.db, {
+      organizationId: input.organizationId,
+      status: input.status,
+      limit: input.limit,
+    });
+    return rows.map((d) => ({
+      id: d.id,
+      eventId: d.event_id,
+      eventType: d.event_type,
+      webhookId: d.webhook_id,
+      url: d.url,
+      status: d.status,
+      attempts: d.attempts,
+      lastStatusCode: d.last_status_code,
+      lastError: d.last_error,
+      createdAt: d.created_at,
+      deliveredAt: d.delivered_at,
+    }));
+  });

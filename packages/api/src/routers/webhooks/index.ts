@@ -1,0 +1,8 @@
+import { router } from '../../trpc';
+import { create } from './create';
+import { deleteWebhook } from './delete';
+import { deliveries } from './deliveries';
+import { list } from './list';
+
+// Assembles this area's procedures; each procedure lives in its own file beside this one.
+export const webhooksRouter = router({ create, list, delete: deleteWebhook, deliveries });

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { listOrganizationWebhooks } from '../../events/webhooks';
+import { requireRole } from '../../procedures';
+import { id } from '../../validation';
+
+/** The organization's webhooks (owners only, people only), never with their secrets. */
+export const list = requireRole({ roles: ['owner'] })
+  .input(z.strictObject({ organizationId: id }))
+  .query(async ({ ctx, input }) => {
+    const rows = await listOrganizationWebhooks(ctx.db, input.organizationId);
+    return rows.map((w) => ({
+      id: w.id,
+      url: w.url,
+      description: w.description,
+      createdBy: w.created_by,
+      createdAt: w.created_at,
+    }));
+  });

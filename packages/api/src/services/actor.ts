@@ -1,0 +1,51 @@
+import type { Role } from '@roster/db';
+import type { ApiKeyCaller, UserCaller } from '../context';
+import { RosterError } from '../errors';
+import { type AccessRule, assertAccess } from '../procedures';
+import type { Db } from '../queries/db';
+import { type ActorAccessState, readActorAccess } from '../queries/memberships';
+import { lockOrganization } from '../queries/organizations';
+
+/**
+ * The guard's verdict again, on what was re-read under the organization lock: access ends with the
+ * commit that ends it, also for a request that authenticated just before. An API key revoked since
+ * (by its creator's leave or removal, or by hand) is INVALID_API_KEY, like at authentication; a person
+ * who is no longer an active member gets ORGANIZATION_NOT_FOUND, like at the guard; a person whose role
+ * changed is checked against the allowlist again. Returns the fresh role (null for API keys).
+ */
+export function assertActorStillAllowed(
+  caller: UserCaller | ApiKeyCaller,
+  fresh: Pick<ActorAccessState, 'role' | 'apiKeyLive'>,
+  rule?: AccessRule,
+): { role: Role | null } {
+  if (caller.type === 'apiKey') {
+    if (!fresh.apiKeyLive) throw new RosterError('INVALID_API_KEY');
+    if (rule) assertAccess({ caller, membership: null }, rule);
+    return { role: null };
+  }
+  if (!fresh.role) throw new RosterError('ORGANIZATION_NOT_FOUND');
+  if (rule) assertAccess({ caller, membership: { role: fresh.role } }, rule);
+  return { role: fresh.role };
+}
+
+/**
+ * Locks the organization (serializing with leaves, removals and role changes) and re-checks the actor
+ * after the lock — two statements. For mutations whose guard ran before the lock: without the re-check,
+ * a request that authenticated just before its actor's leave committed would still act after it.
+ */
+export async function lockOrganizationForActor(
+  trx: Db,
+  caller: UserCaller | ApiKeyCaller,
+  organizationId: string,
+  rule: AccessRule,
+) {
+  const organization = await lockOrganization(trx, organizationId);
+  if (!organization) throw new RosterError('ORGANIZATION_NOT_FOUND');
+  const fresh = await readActorAccess(trx, {
+    organizationId,
+    actorUserId: caller.type === 'user' ? caller.userId : null,
+    actorApiKeyId: caller.type === 'apiKey' ? caller.apiKeyId : null,
+  });
+  const { role } = assertActorStillAllowed(caller, fresh, rule);
+  return { organization, role };
+}

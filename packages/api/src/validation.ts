@@ -1,0 +1,23 @@
+import { ROLES } from '@roster/db';
+import { z } from 'zod';
+
+/** Opaque ids (UUIDs under the hood; callers should not rely on the format). */
+export const id = z.uuid({ message: 'Expected an id' });
+export const role = z.enum(ROLES);
+export const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(320)
+  .pipe(z.email({ message: 'Expected an email address' }));
+export const name = z.string().trim().min(1).max(200);
+export const slug = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'Use lower-case letters, digits and dashes');
+/** Keyset cursors are opaque strings. */
+export const cursor = z.string().min(1).max(200);
+export const limit = z.number().int().min(1).max(100).default(25);

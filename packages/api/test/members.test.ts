@@ -1,0 +1,358 @@
+import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
+import type { LogEvent } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  addMember,
+  callerFor,
+  createApiKeyRow,
+  createInvitationRow,
+  createOrganization,
+  createSessionRow,
+  createUser,
+} from './factories';
+import { organizationState, reasonOfRefusal } from './state';
+
+let t: TestDatabase;
+/** Statements Kysely sent, for the statement budget of a leave. */
+let statements: string[] = [];
+beforeAll(async () => {
+  t = await createTestDatabase({
+    log: (event: LogEvent) => {
+      if (event.level === 'query') statements.push(event.query.sql);
+    },
+  });
+});
+afterAll(async () => {
+  await t?.destroy();
+});
+
+describe('members.leave', () => {
+  it('answers the next organization: the most recently joined other active one, then null', async () => {
+    const user = await createUser(t.db);
+    const first = await createOrganization(t.db);
+    await addMember(t.db, first.id, 'member', user);
+    const second = await createOrganization(t.db);
+    await addMember(t.db, second.id, 'viewer', user);
+    const third = await createOrganization(t.db);
+    await addMember(t.db, third.id, 'admin', user);
+    const api = callerFor(t.db, user);
+    expect(await api.members.leave({ organizationId: first.id })).toEqual({
+      organizationId: first.id,
+      nextOrganization: { id: third.id, slug: third.slug },
+    });
+    expect((await api.members.leave({ organizationId: third.id })).nextOrganization).toEqual({
+      id: second.id,
+      slug: second.slug,
+    });
+    expect((await api.members.leave({ organizationId: second.id })).nextOrganization).toBeNull();
+    expect(await api.organizations.listMine()).toEqual([]);
+  });
+
+  it('refuses the last owner, and changes nothing', async () => {
+    const organization = await createOrganization(t.db);
+    await addMember(t.db, organization.id, 'admin');
+    const userIds = [organization.owner.user.id];
+    await createSessionRow(t.db, organization.owner.user.id, { activeOrganizationId: organization.id });
+    const before = await organizationState(t.db, organization.id, userIds);
+    const api = callerFor(t.db, organization.owner.user);
+    expect(await reasonOfRefusal(api.members.leave({ organizationId: organization.id }))).toBe(
+      'AT_LEAST_ONE_OWNER_REQUIRED',
+    );
+    expect(
+      await reasonOfRefusal(
+        api.members.remove({ organizationId: organization.id, memberId: organization.owner.membership.id }),
+      ),
+    ).toBe('AT_LEAST_ONE_OWNER_REQUIRED');
+    expect(
+      await reasonOfRefusal(
+        api.members.updateRole({
+          organizationId: organization.id,
+          memberId: organization.owner.membership.id,
+          role: 'admin',
+        }),
+      ),
+    ).toBe('AT_LEAST_ONE_OWNER_REQUIRED');
+    expect(await organizationState(t.db, organization.id, userIds)).toEqual(before);
+  });
+
+  it('refuses leaving and removals once the organization is scheduled for deletion', async () => {
+    const organization = await createOrganization(t.db);
+    const member = await addMember(t.db, organization.id, 'member');
+    const owner = callerFor(t.db, organization.owner.user);
+    const scheduled = await owner.organizations.scheduleDeletion({ organizationId: organization.id });
+    expect(scheduled.status).toBe('deletion_scheduled');
+    // Idempotent: a second call changes nothing and writes no second audit row.
+    const before = await organizationState(t.db, organization.id);
+    expect((await owner.organizations.scheduleDeletion({ organizationId: organization.id })).status).toBe(
+      'deletion_scheduled',
+    );
+    expect(
+      await reasonOfRefusal(callerFor(t.db, member.user).members.leave({ organizationId: organization.id })),
+    ).toBe('ORGANIZATION_DELETION_SCHEDULED');
+    expect(
+      await reasonOfRefusal(
+        owner.members.remove({ organizationId: organization.id, memberId: member.membership.id }),
+      ),
+    ).toBe('ORGANIZATION_DELETION_SCHEDULED');
+    expect(await organizationState(t.db, organization.id)).toEqual(before);
+  });
+
+  it('ends access with the commit: the next call of the former member answers ORGANIZATION_NOT_FOUND', async () => {
+    const organization = await createOrganization(t.db);
+    const member = await addMember(t.db, organization.id, 'admin');
+    const api = callerFor(t.db, member.user);
+    await api.members.leave({ organizationId: organization.id });
+    for (const call of [
+      () => api.members.list({ organizationId: organization.id }),
+      () => api.members.leave({ organizationId: organization.id }),
+      () => api.organizations.bySlug({ slug: organization.slug }),
+      () => api.invitations.list({ organizationId: organization.id }),
+    ]) {
+      expect(await reasonOfRefusal(call())).toBe('ORGANIZATION_NOT_FOUND');
+    }
+  });
+
+  it('runs in one transaction of at most 8 statements, counting BEGIN, the guard, the lock and COMMIT', async () => {
+    const organization = await createOrganization(t.db);
+    const member = await addMember(t.db, organization.id, 'member');
+    await createApiKeyRow(t.db, { organizationId: organization.id, createdBy: member.user.id });
+    await createInvitationRow(t.db, { organizationId: organization.id, invitedBy: member.user.id });
+    statements = [];
+    await callerFor(t.db, member.user).members.leave({ organizationId: organization.id });
+    const sent = statements.map((s) => s.trim().toLowerCase());
+    // Kysely logs BEGIN and COMMIT too: one transaction, and 7 statements in all today.
+    expect(sent.filter((s) => s === 'begin')).toHaveLength(1);
+    expect(sent.filter((s) => s === 'commit')).toHaveLength(1);
+    expect(sent.length).toBeLessThanOrEqual(8);
+    expect(sent.some((s) => /for no key update/i.test(s))).toBe(true);
+  });
+});
+
+describe('members.remove', () => {
+  it('removing your own membership is a leave (any role, revokes keys even with keepApiKeys)', async () => {
+    const organization = await createOrganization(t.db);
+    const viewer = await addMember(t.db, organization.id, 'viewer');
+    const key = await createApiKeyRow(t.db, { organizationId: organization.id, createdBy: viewer.user.id });
+    const result = await callerFor(t.db, viewer.user).members.remove({
+      organizationId: organization.id,
+      memberId: viewer.membership.id,
+      keepApiKeys: true,
+    });
+    expect(result).toEqual({ memberId: viewer.membership.id, revoked: { apiKeys: 1, invitations: 0 } });
+    const row = await t.db
+      .selectFrom('memberships')
+      .select(['status', 'removal_reason', 'removed_by'])
+      .where('id', '=', viewer.membership.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'removed', removal_reason: 'left', removed_by: viewer.user.id });
+    const keyRow = await t.db
+      .selectFrom('api_keys')
+      .select('revoked_reason')
+      .where('id', '=', key.id)
+      .executeTakeFirstOrThrow();
+    expect(keyRow.revoked_reason).toBe('member_left');
+  });
+
+  it.each(['owner', 'admin', 'member', 'viewer'] as const)(
+    '%s removing their own membership leaves (member.left), like members.leave',
+    async (role) => {
+      const organization = await createOrganization(t.db);
+      const self = role === 'owner' ? organization.owner : await addMember(t.db, organization.id, role);
+      if (role === 'owner') await addMember(t.db, organization.id, 'owner');
+      const before = await organizationState(t.db, organization.id);
+      await callerFor(t.db, self.user).members.remove({
+        organizationId: organization.id,
+        memberId: self.membership.id,
+      });
+      const after = await organizationState(t.db, organization.id);
+      expect(after.memberships[self.membership.id]).toMatchObject({
+        status: 'removed',
+        removalReason: 'left',
+      });
+      expect(after.audit.slice(before.audit.length)).toEqual([
+        {
+          action: 'member.left',
+          actorUserId: self.user.id,
+          actorApiKeyId: null,
+          targetMembershipId: self.membership.id,
+        },
+      ]);
+      expect(after.outbox.slice(before.outbox.length)).toEqual([
+        { type: 'member.removed', membershipId: self.membership.id },
+      ]);
+    },
+  );
+
+  it('keepApiKeys keeps the removed member’s keys and still ends the rest', async () => {
+    const organization = await createOrganization(t.db);
+    const member = await addMember(t.db, organization.id, 'member');
+    const key = await createApiKeyRow(t.db, { organizationId: organization.id, createdBy: member.user.id });
+    const session = await createSessionRow(t.db, member.user.id, { activeOrganizationId: organization.id });
+    const result = await callerFor(t.db, organization.owner.user).members.remove({
+      organizationId: organization.id,
+      memberId: member.membership.id,
+      keepApiKeys: true,
+    });
+    expect(result.revoked).toEqual({ apiKeys: 0, invitations: 0 });
+    const keyRow = await t.db
+      .selectFrom('api_keys')
+      .select('revoked_at')
+      .where('id', '=', key.id)
+      .executeTakeFirstOrThrow();
+    expect(keyRow.revoked_at).toBeNull();
+    const sessionRow = await t.db
+      .selectFrom('sessions')
+      .select('active_organization_id')
+      .where('id', '=', session.id)
+      .executeTakeFirstOrThrow();
+    expect(sessionRow.active_organization_id).toBeNull();
+  });
+
+  it('revokes only what the member held in this organization', async () => {
+    const organization = await createOrganization(t.db);
+    const member = await addMember(t.db, organization.id, 'member');
+    const elsewhere = await createOrganization(t.db);
+    await addMember(t.db, elsewhere.id, 'admin', member.user);
+    const otherKey = await createApiKeyRow(t.db, { organizationId: elsewhere.id, createdBy: member.user.id });
+    const otherSession = await createSessionRow(t.db, member.user.id, { activeOrganizationId: elsewhere.id });
+    const otherInvitation = await createInvitationRow(t.db, {
+      organizationId: elsewhere.id,
+      invitedBy: member.user.id,
+    });
+    const before = await organizationState(t.db, elsewhere.id, [member.user.id]);
+    await callerFor(t.db, organization.owner.user).members.remove({
+      organizationId: organization.id,
+      memberId: member.membership.id,
+    });
+    expect(await organizationState(t.db, elsewhere.id, [member.user.id])).toEqual(before);
+    expect(before.apiKeys[otherKey.id]?.revokedReason).toBeNull();
+    expect(before.sessions[otherSession.id]?.activeOrganizationId).toBe(elsewhere.id);
+    expect(before.invitations[otherInvitation.id]?.status).toBe('pending');
+  });
+
+  it('an API key actor is named in the audit row and the outbox event', async () => {
+    const organization = await createOrganization(t.db);
+    const member = await addMember(t.db, organization.id, 'member');
+    const key = await createApiKeyRow(t.db, {
+      organizationId: organization.id,
+      createdBy: organization.owner.user.id,
+      scopes: ['members:write'],
+    });
+    await callerFor(t.db, key).members.remove({
+      organizationId: organization.id,
+      memberId: member.membership.id,
+    });
+    const audit = await t.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('organization_id', '=', organization.id)
+      .where('action', '=', 'member.removed')
+      .executeTakeFirstOrThrow();
+    expect(audit).toMatchObject({
+      actor_api_key_id: key.id,
+      actor_user_id: null,
+      target_user_id: member.user.id,
+    });
+    const event = await t.db
+      .selectFrom('outbox_events')
+      .select(['type', 'payload', 'status'])
+      .where('organization_id', '=', organization.id)
+      .executeTakeFirstOrThrow();
+    expect(event).toMatchObject({
+      type: 'member.removed',
+      status: 'pending',
+      payload: {
+        membershipId: member.membership.id,
+        reason: 'removed',
+        actor: { apiKeyId: key.id, userId: null },
+      },
+    });
+  });
+});
+
+describe('members.transferOwnership', () => {
+  it('makes the target owner and the caller admin; refuses a transfer to yourself or to a non-member', async () => {
+    const organization = await createOrganization(t.db);
+    const member = await addMember(t.db, organization.id, 'viewer');
+    const api = callerFor(t.db, organization.owner.user);
+    expect(
+      await reasonOfRefusal(
+        api.members.transferOwnership({
+          organizationId: organization.id,
+          memberId: organization.owner.membership.id,
+        }),
+      ),
+    ).toBe('MEMBER_NOT_FOUND');
+    await api.members.transferOwnership({ organizationId: organization.id, memberId: member.membership.id });
+    const roles = await t.db
+      .selectFrom('memberships')
+      .select(['id', 'role'])
+      .where('organization_id', '=', organization.id)
+      .execute();
+    expect(Object.fromEntries(roles.map((r) => [r.id, r.role]))).toEqual({
+      [organization.owner.membership.id]: 'admin',
+      [member.membership.id]: 'owner',
+    });
+    // The former owner is an admin now: a second transfer is refused.
+    expect(
+      await reasonOfRefusal(
+        api.members.transferOwnership({ organizationId: organization.id, memberId: member.membership.id }),
+      ),
+    ).toBe('INSUFFICIENT_ROLE');
+  });
+});
+
+describe('organizations', () => {
+  it('create makes the caller owner and writes an audit row; a taken slug is SLUG_TAKEN with nothing written', async () => {
+    const user = await createUser(t.db);
+    const api = callerFor(t.db, user);
+    const slug = `acme-${user.id.slice(0, 8)}`;
+    const created = await api.organizations.create({ name: 'Acme', slug: slug.toUpperCase() });
+    expect(created).toEqual({ id: expect.any(String), slug, name: 'Acme' });
+    expect(await api.organizations.listMine()).toEqual([
+      { id: created.id, slug, name: 'Acme', role: 'owner', activeOwnerCount: 1 },
+    ]);
+    const state = await organizationState(t.db, created.id);
+    expect(state.audit).toEqual([
+      {
+        action: 'organization.created',
+        actorUserId: user.id,
+        actorApiKeyId: null,
+        targetMembershipId: Object.keys(state.memberships)[0],
+      },
+    ]);
+    const count = async () =>
+      Number(
+        (
+          await t.db
+            .selectFrom('organizations')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const organizationsBefore = await count();
+    const other = await createUser(t.db);
+    expect(await reasonOfRefusal(callerFor(t.db, other).organizations.create({ name: 'Other', slug }))).toBe(
+      'SLUG_TAKEN',
+    );
+    expect(await count()).toBe(organizationsBefore);
+    expect(await callerFor(t.db, other).organizations.listMine()).toEqual([]);
+  });
+
+  it('people only: an API key gets SESSION_REQUIRED for create and listMine; nobody gets UNAUTHENTICATED', async () => {
+    const organization = await createOrganization(t.db);
+    const key = await createApiKeyRow(t.db, {
+      organizationId: organization.id,
+      createdBy: organization.owner.user.id,
+    });
+    expect(
+      await reasonOfRefusal(callerFor(t.db, key).organizations.create({ name: 'K', slug: 'k-org' })),
+    ).toBe('SESSION_REQUIRED');
+    expect(await reasonOfRefusal(callerFor(t.db, key).organizations.listMine())).toBe('SESSION_REQUIRED');
+    expect(await reasonOfRefusal(callerFor(t.db, key).invitations.listMine())).toBe('SESSION_REQUIRED');
+    expect(await reasonOfRefusal(callerFor(t.db, null).organizations.listMine())).toBe('UNAUTHENTICATED');
+    expect(
+      await reasonOfRefusal(callerFor(t.db, null).members.list({ organizationId: organization.id })),
+    ).toBe('UNAUTHENTICATED');
+  });
+});
