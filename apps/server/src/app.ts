@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import { appRouter } from '@roster/api';
+import type { Database } from '@roster/db';
+import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { type Kysely, sql } from 'kysely';
+import { type Authenticate, defaultAuthenticate } from './authenticate';
+import { normalizeOrigins } from './origin';
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings, registerRateLimits } from './rate-limit';
+import { createRequestContext } from './request-context';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  registerApiNotFound,
+  registerTransportErrors,
+} from './transport-errors';
+import { registerWebApp } from './web';
+
+export type { Authenticate };
+
+export interface BuildServerOptions {
+  db: Kysely<Database>;
+  /** Pino log level; `silent` in tests. */
+  logLevel?: string;
+  /** Who is calling; default: Roster's API keys and session cookies (`defaultAuthenticate`). */
+  authenticate?: Authenticate;
+  /**
+   * Origins besides the server's own host allowed to send cookie-authenticated mutations
+   * (e.g. `http://localhost:5173` for a dev server on another port).
+   */
+  allowedOrigins?: readonly string[];
+  /** Mark session cookies `Secure` (on in production). */
+  secureCookies?: boolean;
+  /** Per-caller and sign-in limits (defaults: `DEFAULT_RATE_LIMITS`); `false` turns them off. */
+  rateLimit?: Partial<RateLimitSettings> | false;
+  /** Fastify's `trustProxy`: take the client IP and host from `X-Forwarded-*` set by a proxy in front. */
+  trustProxy?: boolean | string | string[];
+  /** Largest accepted request body, in bytes. Default 100 KiB: far above any Roster input, even batched. */
+  bodyLimit?: number;
+  /** The built web app (apps/web/dist) to serve at `/`; not served when unset. */
+  webDist?: string;
+}
+
+/** 100 KiB. */
+export const DEFAULT_BODY_LIMIT = 100 * 1024;
+
+export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
+  const { db } = options;
+  const authenticate = options.authenticate ?? defaultAuthenticate;
+  const app = Fastify({
+    logger: { level: options.logLevel ?? 'info' },
+    trustProxy: options.trustProxy ?? false,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    clientErrorHandler,
+    frameworkErrors,
+    // Honour a request id set by a proxy in front; otherwise make one. It is logged with every line.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    routerOptions: { maxParamLength: 5000 },
+  });
+
+  // Graceful shutdown: closing the server drops idle keep-alive connections at once, but a connection
+  // busy with a request when the shutdown began would otherwise stay open after its response until the
+  // client's keep-alive ran out (72 s), holding `close()` up. Such responses say `Connection: close`,
+  // and any connection that has just gone idle is closed.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
+  });
+  app.addHook('onResponse', async () => {
+    if (closing) setImmediate(() => app.server.closeIdleConnections());
+  });
+
+  registerTransportErrors(app);
+  await app.register(fastifyCookie);
+  const contextOptions = {
+    db,
+    authenticate,
+    checkRateLimit:
+      options.rateLimit === false
+        ? null
+        : await registerRateLimits(app, { ...DEFAULT_RATE_LIMITS, ...options.rateLimit }),
+    allowedOrigins: normalizeOrigins(options.allowedOrigins),
+    secureCookies: options.secureCookies ?? false,
+  };
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await sql`select 1`.execute(db);
+      return { status: 'ready' };
+    } catch (error) {
+      app.log.warn({ err: error }, 'readiness check failed: database unreachable');
+      return reply.code(503).send({ status: 'unavailable', reason: 'DATABASE_UNREACHABLE' });
+    }
+  });
+
+  await registerApiNotFound(app);
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: {
+      router: appRouter,
+      // Each procedure of a batch counts as one call against the rate limit; 50 bounds a batch's cost.
+      maxBatchSize: 50,
+      createContext: ({ req, res, info }) =>
+        createRequestContext(
+          contextOptions,
+          req,
+          res,
+          info.calls.map((call) => call.path),
+        ),
+      onError({ error, path, ctx, req }) {
+        if (error.code === 'INTERNAL_SERVER_ERROR') {
+          req.log.error(
+            { err: error.cause ?? error, path, requestId: ctx?.requestId ?? req.id },
+            'unexpected error',
+          );
+        }
+      },
+    } satisfies FastifyTRPCPluginOptions<typeof appRouter>['trpcOptions'],
+  });
+
+  if (options.webDist) await registerWebApp(app, options.webDist);
+
+  return app;
+}
