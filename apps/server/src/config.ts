@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const envSchema = z.object({
+  PORT: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .default(3000),
+  HOST: z.string().min(1).default('localhost'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(v), {
+      message: 'must be a postgres:// or postgresql:// URL (leave it unset for the embedded database)',
+    })
+    .refine((v) => v === undefined || URL.canParse(v), { message: 'is not a valid URL' }),
+  /** PostgreSQL only: run queries as prepared statements (`0` for PgBouncer in transaction mode before 1.21). */
+  DATABASE_PREPARED_STATEMENTS: z
+    .enum(['0', '1', 'true', 'false'], { message: 'must be 1 or 0' })
+    .default('1')
+    .transform((v) => v === '1' || v === 'true'),
+  DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Webhook dispatcher poll interval in ms; 0 turns it off. Default 1000 (0 when NODE_ENV=test). */
+  DISPATCHER_INTERVAL_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).optional(),
+  /** Attempts before an undeliverable webhook event is dead-lettered. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(100).default(8),
+  /** Calls per window per caller (signed-in user, API key; anonymous: per IP). */
+  RATE_LIMIT_MAX: z.coerce.number({ message: 'must be a number' }).int().min(1).default(600),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).default(60),
+  /** Sign-in and sign-up calls per window per IP. */
+  AUTH_RATE_LIMIT_MAX: z.coerce.number({ message: 'must be a number' }).int().min(1).default(10),
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).default(60),
+  /** Comma-separated origins allowed, besides the server's own, to send cookie-authenticated mutations. */
+  ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (origins) => origins.every((origin) => /^https?:\/\/[^/\s]+\/?$/.test(origin) && URL.canParse(origin)),
+      {
+        message: 'must be comma-separated origins like https://app.example.com',
+      },
+    ),
+  /** Behind a proxy or load balancer: `true`, or the proxy's addresses; client IPs come from X-Forwarded-For. */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === '' || v === 'false' ? false : v === 'true' ? true : v)),
+  /** Where the built web app is; served at `/` when present. */
+  WEB_DIST: z.string().optional(),
+  /** Demo data on first start: default on for the embedded database, off on PostgreSQL; `1` or `0` forces it. */
+  SEED_DEMO: z.enum(['0', '1', 'true', 'false'], { message: 'must be 1 or 0' }).optional(),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the configuration from the environment; every problem names its variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map(
+        (issue) => `${issue.path.join('.')} ${issue.message} (got ${describe(env, issue.path)})`,
+      ),
+    );
+  }
+  return result.data;
+}
+
+function describe(env: NodeJS.ProcessEnv, path: PropertyKey[]): string {
+  const value = env[String(path[0])];
+  if (value === undefined) return 'nothing';
+  // Never echo a database URL whole: it may hold a password.
+  if (path[0] === 'DATABASE_URL') return JSON.stringify(value.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'));
+  return JSON.stringify(value);
+}

@@ -1,0 +1,15 @@
+export { type BuildServerOptions, buildServer } from './app';
+export { type Authenticate, defaultAuthenticate } from './authenticate';
+export { type Config, ConfigError, loadConfig } from './config';
+export {
+  createDispatcher,
+  DEFAULT_DISPATCHER_SETTINGS,
+  type Dispatcher,
+  type DispatcherSettings,
+  type DispatchRound,
+  retryDelayMs,
+  webhookBody,
+} from './dispatcher';
+export { isOriginAllowed } from './origin';
+export { AUTH_PROCEDURES, DEFAULT_RATE_LIMITS, type RateLimitSettings } from './rate-limit';
+export { type RunningServer, startServer } from './start';

@@ -1,0 +1,94 @@
+import { createDatabase, migrateToLatest } from '@roster/db';
+import type { FastifyInstance } from 'fastify';
+import { type BuildServerOptions, buildServer } from './app';
+import type { Config } from './config';
+import { createDispatcher, type Dispatcher, type DispatcherSettings } from './dispatcher';
+import { seedDemo, shouldSeedDemo } from './seed';
+import { defaultWebDist } from './web';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  /** Delivers outbox events to webhooks; running unless its interval is 0 (the default under NODE_ENV=test). */
+  dispatcher: Dispatcher;
+  /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+/** Opens the database, applies pending migrations, and listens. */
+export async function startServer(
+  config: Config,
+  options: Omit<Partial<BuildServerOptions>, 'db'> & { dispatcher?: Partial<DispatcherSettings> } = {},
+): Promise<RunningServer> {
+  const db = createDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
+  });
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy().catch(() => {});
+    throw error;
+  }
+  const { dispatcher: dispatcherOptions, ...serverOptions } = options;
+  const app = await buildServer({
+    db,
+    logLevel: config.LOG_LEVEL,
+    secureCookies: config.NODE_ENV === 'production',
+    allowedOrigins: config.ALLOWED_ORIGINS,
+    trustProxy: config.TRUST_PROXY,
+    // The built web app at `/`, when there is one (`pnpm start` builds it).
+    webDist: config.WEB_DIST ?? defaultWebDist(),
+    ...serverOptions,
+    // Limits from the environment; `options.rateLimit` adds to them (e.g. `{ redis }`) or turns them off.
+    rateLimit:
+      serverOptions.rateLimit === false
+        ? false
+        : {
+            max: config.RATE_LIMIT_MAX,
+            windowMs: config.RATE_LIMIT_WINDOW_SECONDS * 1000,
+            authMax: config.AUTH_RATE_LIMIT_MAX,
+            authWindowMs: config.AUTH_RATE_LIMIT_WINDOW_SECONDS * 1000,
+            ...serverOptions.rateLimit,
+          },
+  });
+
+  if (shouldSeedDemo(config)) {
+    try {
+      await seedDemo(db, app.log);
+    } catch (error) {
+      // A demo nicety: never a reason not to start.
+      app.log.warn({ err: error }, 'could not seed the demo data');
+    }
+  }
+  const dispatcher = createDispatcher(db, {
+    intervalMs: config.DISPATCHER_INTERVAL_MS ?? (config.NODE_ENV === 'test' ? 0 : 1000),
+    maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    ...dispatcherOptions,
+    logger: app.log,
+  });
+  // Stop delivering before the database closes.
+  app.addHook('preClose', async () => {
+    await dispatcher.stop();
+  });
+  app.addHook('onClose', async () => {
+    await db.destroy();
+  });
+  const address = await app.listen({ port: config.PORT, host: config.HOST });
+  app.log.info(
+    { database: config.DATABASE_URL ? 'postgres' : `pglite (${config.DATA_DIR})` },
+    `Roster listening on ${address}`,
+  );
+  dispatcher.start();
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    url: address,
+    dispatcher,
+    close: () => {
+      closing ??= app.close();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config';
+import { type RunningServer, startServer } from '../../src/start';
+import { DB_KIND, mutate, PASSWORD, query, uniqueEmail } from './helpers';
+
+describe('identity configuration', () => {
+  it('has defaults for rate limits, origins and proxies', () => {
+    expect(loadConfig({})).toMatchObject({
+      RATE_LIMIT_MAX: 600,
+      RATE_LIMIT_WINDOW_SECONDS: 60,
+      AUTH_RATE_LIMIT_MAX: 10,
+      AUTH_RATE_LIMIT_WINDOW_SECONDS: 60,
+      ALLOWED_ORIGINS: [],
+      TRUST_PROXY: false,
+    });
+    expect(
+      loadConfig({ ALLOWED_ORIGINS: 'http://localhost:5173, https://app.example.com/', TRUST_PROXY: 'true' }),
+    ).toMatchObject({
+      ALLOWED_ORIGINS: ['http://localhost:5173', 'https://app.example.com/'],
+      TRUST_PROXY: true,
+    });
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8' }).TRUST_PROXY).toBe('10.0.0.0/8');
+  });
+
+  it.each([
+    [{ RATE_LIMIT_MAX: 'lots' }, /RATE_LIMIT_MAX must be a number/],
+    [{ RATE_LIMIT_MAX: '0' }, /RATE_LIMIT_MAX/],
+    [{ AUTH_RATE_LIMIT_WINDOW_SECONDS: '-5' }, /AUTH_RATE_LIMIT_WINDOW_SECONDS/],
+    [{ ALLOWED_ORIGINS: 'app.example.com' }, /ALLOWED_ORIGINS must be comma-separated origins/],
+    [{ ALLOWED_ORIGINS: 'https://app.example.com/path' }, /ALLOWED_ORIGINS/],
+  ])('refuses %j, naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe(`startServer applies the identity configuration (${DB_KIND})`, () => {
+  let t: TestDatabase;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'silent',
+      SEED_DEMO: '0',
+      DISPATCHER_INTERVAL_MS: '0',
+      RATE_LIMIT_MAX: '50',
+      RATE_LIMIT_WINDOW_SECONDS: '30',
+      AUTH_RATE_LIMIT_MAX: '2',
+      ALLOWED_ORIGINS: 'https://app.example.com',
+      ...(t.url ? { DATABASE_URL: t.url } : { DATA_DIR: 'memory://' }),
+    });
+    server = await startServer(config);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await t?.destroy();
+  });
+
+  it('limits from RATE_LIMIT_*, Secure cookies in production, origins from ALLOWED_ORIGINS', async () => {
+    const me = await query(server.url, 'auth.me');
+    expect(me.headers.get('ratelimit-policy')).toBe('50;w=30');
+
+    const signUp = await mutate(
+      server.url,
+      'auth.signUp',
+      { email: uniqueEmail('prod'), password: PASSWORD, name: 'Prod' },
+      { origin: 'https://app.example.com' },
+    );
+    expect(signUp.status).toBe(200);
+    expect(signUp.headers.get('ratelimit-policy')).toBe('2;w=60');
+    expect(signUp.setCookie.find((c) => c.startsWith('roster_session='))).toMatch(/; Secure/);
+
+    const foreign = await mutate(server.url, 'auth.signOut', undefined, {
+      cookie: signUp.sessionCookie,
+      origin: 'https://elsewhere.example.com',
+    });
+    expect(foreign.reason).toBe('FORBIDDEN_ORIGIN');
+  });
+});

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import type { ApiKeyScope } from '@roster/api';
+import type { Database, Role } from '@roster/db';
+import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely, LogEvent } from 'kysely';
+import { type BuildServerOptions, buildServer } from '../../src/app';
+
+export const DB_KIND = process.env.DATABASE_URL ? 'postgres' : 'pglite';
+
+/** Limits high enough never to answer 429, for suites not about rate limits. */
+export const HIGH_LIMITS = { max: 100_000, authMax: 100_000 };
+
+export interface IdentityTestServer {
+  t: TestDatabase;
+  db: Kysely<Database>;
+  app: FastifyInstance;
+  base: string;
+  /** Statements the server's database has run; reset it to count the ones a request makes. */
+  queries: string[];
+  close(): Promise<void>;
+}
+
+/** A test database of its own (counting its statements) and a server on it, listening on a free port. */
+export async function startIdentityServer(
+  options: Omit<BuildServerOptions, 'db'> = {},
+): Promise<IdentityTestServer> {
+  const queries: string[] = [];
+  const t = await createTestDatabase({
+    log: (event: LogEvent) => {
+      if (event.level === 'query') queries.push(event.query.sql);
+    },
+  });
+  const app = await buildServer({ db: t.db, logLevel: 'silent', rateLimit: HIGH_LIMITS, ...options });
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    t,
+    db: t.db,
+    app,
+    base,
+    queries,
+    close: async () => {
+      await app.close();
+      await t.destroy();
+    },
+  };
+}
+
+export interface CallOptions {
+  /** A `roster_session=...` cookie header. */
+  cookie?: string | undefined;
+  origin?: string;
+  apiKey?: string;
+  authorization?: string;
+  headers?: Record<string, string>;
+}
+
+export interface CallResult<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: { result?: { data: T }; error?: { message: string; code: number; data: Record<string, unknown> } };
+  data: T;
+  reason: string | undefined;
+  /** The session cookie set by the answer, as a `name=value` pair for the next request. */
+  sessionCookie: string | undefined;
+  setCookie: string[];
+}
+
+async function send<T>(url: string, init: RequestInit): Promise<CallResult<T>> {
+  const res = await fetch(url, init);
+  const body = (await res.json()) as CallResult<T>['body'];
+  const setCookie = res.headers.getSetCookie();
+  const session = setCookie.find((c) => c.startsWith('roster_session='));
+  return {
+    status: res.status,
+    headers: res.headers,
+    body,
+    data: body.result?.data as T,
+    reason: body.error?.data.reason as string | undefined,
+    sessionCookie: session?.split(';')[0],
+    setCookie,
+  };
+}
+
+function headersOf(options: CallOptions): Record<string, string> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.cookie) headers.cookie = options.cookie;
+  if (options.origin) headers.origin = options.origin;
+  if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+  if (options.authorization) headers.authorization = options.authorization;
+  return headers;
+}
+
+/** A query over HTTP (GET). */
+export function query<T = unknown>(base: string, path: string, input?: unknown, options: CallOptions = {}) {
+  const qs = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
+  return send<T>(`${base}/trpc/${path}${qs}`, { headers: headersOf(options) });
+}
+
+/** A mutation over HTTP (POST with JSON). */
+export function mutate<T = unknown>(base: string, path: string, input?: unknown, options: CallOptions = {}) {
+  return send<T>(`${base}/trpc/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headersOf(options) },
+    body: JSON.stringify(input ?? null),
+  });
+}
+
+export function uniqueEmail(label = 'user'): string {
+  return `${label}-${randomUUID().slice(0, 8)}@example.test`;
+}
+
+export const PASSWORD = 'correct horse battery staple';
+
+export interface SignedUp {
+  user: { id: string; email: string; name: string };
+  cookie: string;
+}
+
+/** Signs a new person up over HTTP; returns the user and their session cookie. */
+export async function signUp(base: string, label = 'user'): Promise<SignedUp> {
+  const email = uniqueEmail(label);
+  const res = await mutate<{ user: SignedUp['user'] }>(base, 'auth.signUp', {
+    email,
+    password: PASSWORD,
+    name: label,
+  });
+  if (res.status !== 200 || !res.sessionCookie)
+    throw new Error(`sign-up failed: ${JSON.stringify(res.body)}`);
+  return { user: res.data.user, cookie: res.sessionCookie };
+}
+
+/** An organization with the given users as active members, straight into the database. */
+export async function seedOrganization(db: Kysely<Database>, members: Array<{ userId: string; role: Role }>) {
+  const tag = randomUUID().slice(0, 8);
+  const organization = await db
+    .insertInto('organizations')
+    .values({ name: `Org ${tag}`, slug: `org-${tag}` })
+    .returning(['id', 'slug'])
+    .executeTakeFirstOrThrow();
+  const memberships: Record<string, string> = {};
+  for (const member of members) {
+    const row = await db
+      .insertInto('memberships')
+      .values({ organization_id: organization.id, user_id: member.userId, role: member.role })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    memberships[member.userId] = row.id;
+  }
+  return { ...organization, memberships };
+}
+
+/** Creates an API key over HTTP as `cookie`'s user (an owner or admin of the organization). */
+export async function createKey(
+  base: string,
+  cookie: string,
+  organizationId: string,
+  scopes: ApiKeyScope[],
+  name = 'test key',
+) {
+  const res = await mutate<{ id: string; key: string; prefix: string; scopes: string[] }>(
+    base,
+    'apiKeys.create',
+    { organizationId, name, scopes },
+    { cookie },
+  );
+  if (res.status !== 200) throw new Error(`apiKeys.create failed: ${JSON.stringify(res.body)}`);
+  return res.data;
+}

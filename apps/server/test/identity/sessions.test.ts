@@ -1,0 +1,361 @@
+import { RosterError, sha256Hex } from '@roster/api';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../../src/app';
+import {
+  DB_KIND,
+  type IdentityTestServer,
+  mutate,
+  PASSWORD,
+  query,
+  seedOrganization,
+  signUp,
+  startIdentityServer,
+  uniqueEmail,
+} from './helpers';
+
+let s: IdentityTestServer;
+let base: string;
+
+beforeAll(async () => {
+  s = await startIdentityServer({ allowedOrigins: ['http://localhost:5173'] });
+  base = s.base;
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+function tokenOf(cookie: string): string {
+  return decodeURIComponent(cookie.slice('roster_session='.length));
+}
+
+describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
+  it('signs up: stores a scrypt hash and only the SHA-256 of the token, sets an httpOnly Lax cookie', async () => {
+    const email = uniqueEmail('ada');
+    const res = await mutate<{ user: { id: string; email: string; name: string } }>(base, 'auth.signUp', {
+      email: `  ${email.toUpperCase()} `,
+      password: PASSWORD,
+      name: 'Ada',
+    });
+    expect(res.status).toBe(200);
+    expect(res.data.user).toMatchObject({ email, name: 'Ada' });
+    const cookie = res.setCookie.find((c) => c.startsWith('roster_session='))!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(cookie).toMatch(/Path=\//);
+    expect(cookie).toMatch(/Expires=/);
+    expect(cookie).not.toMatch(/Secure/i);
+
+    const user = await s.db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', email)
+      .executeTakeFirstOrThrow();
+    expect(user.password_hash).toMatch(/^scrypt\$16384\$8\$1\$/);
+    expect(user.password_hash).not.toContain(PASSWORD);
+    const token = tokenOf(res.sessionCookie!);
+    const sessions = await s.db.selectFrom('sessions').selectAll().where('user_id', '=', user.id).execute();
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]!.token_hash).toBe(sha256Hex(token));
+    expect(sessions[0]!.token_hash).not.toContain(token);
+    const days = (sessions[0]!.expires_at.getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29);
+    expect(days).toBeLessThanOrEqual(30);
+
+    const me = await query<{ user: { id: string }; activeOrganizationId: string | null }>(
+      base,
+      'auth.me',
+      undefined,
+      { cookie: res.sessionCookie },
+    );
+    expect(me.status).toBe(200);
+    expect(me.data).toEqual({ user: { id: user.id, email, name: 'Ada' }, activeOrganizationId: null });
+  });
+
+  it('refuses a second account for the same email with EMAIL_TAKEN, writing nothing', async () => {
+    const { user } = await signUp(base, 'dup');
+    const res = await mutate(base, 'auth.signUp', { email: user.email, password: PASSWORD, name: 'Other' });
+    expect(res.status).toBe(409);
+    expect(res.reason).toBe('EMAIL_TAKEN');
+    expect(res.sessionCookie).toBeUndefined();
+    const rows = await s.db.selectFrom('users').select('name').where('email', '=', user.email).execute();
+    expect(rows).toEqual([{ name: 'dup' }]);
+  });
+
+  it('refuses bad sign-up input with VALIDATION_FAILED and creates no user', async () => {
+    const email = uniqueEmail('short');
+    const res = await mutate<unknown>(base, 'auth.signUp', { email, password: 'short', name: 'X' });
+    expect(res.status).toBe(400);
+    expect(res.reason).toBe('VALIDATION_FAILED');
+    expect(res.body.error?.data.issues).toEqual([expect.objectContaining({ path: 'password' })]);
+    expect(await s.db.selectFrom('users').select('id').where('email', '=', email).execute()).toEqual([]);
+  });
+
+  it('signs in with the right password; a wrong password and an unknown email get the same INVALID_CREDENTIALS', async () => {
+    const { user } = await signUp(base, 'grace');
+    const before = await s.db
+      .selectFrom('sessions')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('user_id', '=', user.id)
+      .executeTakeFirstOrThrow();
+
+    const wrong = await mutate(base, 'auth.signIn', { email: user.email, password: `${PASSWORD}!` });
+    const unknown = await mutate(base, 'auth.signIn', { email: uniqueEmail('nobody'), password: PASSWORD });
+    for (const res of [wrong, unknown]) {
+      expect(res.status).toBe(401);
+      expect(res.reason).toBe('INVALID_CREDENTIALS');
+      expect(res.sessionCookie).toBeUndefined();
+    }
+    expect(wrong.body.error?.message).toBe(unknown.body.error?.message);
+    const afterFailures = await s.db
+      .selectFrom('sessions')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('user_id', '=', user.id)
+      .executeTakeFirstOrThrow();
+    expect(afterFailures.n).toBe(before.n);
+
+    const ok = await mutate<{ user: { id: string } }>(base, 'auth.signIn', {
+      email: user.email.toUpperCase(),
+      password: PASSWORD,
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.data.user.id).toBe(user.id);
+    const row = await s.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('token_hash', '=', sha256Hex(tokenOf(ok.sessionCookie!)))
+      .executeTakeFirst();
+    expect(row).toBeDefined();
+  });
+
+  it('starts a signed-in session in the oldest active organization; me reports it', async () => {
+    const { user } = await signUp(base, 'member');
+    const first = await seedOrganization(s.db, [{ userId: user.id, role: 'member' }]);
+    await seedOrganization(s.db, [{ userId: user.id, role: 'owner' }]);
+    const res = await mutate<{ activeOrganizationId: string }>(base, 'auth.signIn', {
+      email: user.email,
+      password: PASSWORD,
+    });
+    expect(res.data.activeOrganizationId).toBe(first.id);
+    const me = await query<{ activeOrganizationId: string }>(base, 'auth.me', undefined, {
+      cookie: res.sessionCookie,
+    });
+    expect(me.data.activeOrganizationId).toBe(first.id);
+  });
+
+  it('answers me without a session (or with an unknown token) with UNAUTHENTICATED', async () => {
+    const anonymous = await query(base, 'auth.me');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.reason).toBe('UNAUTHENTICATED');
+    const forged = await query(base, 'auth.me', undefined, { cookie: 'roster_session=not-a-real-token' });
+    expect(forged.reason).toBe('UNAUTHENTICATED');
+  });
+
+  it('signs out: revokes the session row and clears the cookie; the old cookie no longer works', async () => {
+    const { user, cookie } = await signUp(base, 'leaver');
+    const res = await mutate(base, 'auth.signOut', undefined, { cookie });
+    expect(res.status).toBe(200);
+    const cleared = res.setCookie.find((c) => c.startsWith('roster_session='));
+    expect(cleared).toMatch(/roster_session=;/);
+    expect(cleared).toMatch(/Expires=Thu, 01 Jan 1970/);
+    const session = await s.db
+      .selectFrom('sessions')
+      .select('revoked_at')
+      .where('token_hash', '=', sha256Hex(tokenOf(cookie)))
+      .executeTakeFirstOrThrow();
+    expect(session.revoked_at).toBeInstanceOf(Date);
+    const me = await query(base, 'auth.me', undefined, { cookie });
+    expect(me.reason).toBe('UNAUTHENTICATED');
+    // Other sessions of the same user stay.
+    const other = await mutate(base, 'auth.signIn', { email: user.email, password: PASSWORD });
+    expect((await query(base, 'auth.me', undefined, { cookie: other.sessionCookie })).status).toBe(200);
+  });
+
+  it('treats an expired session as signed out', async () => {
+    const { cookie } = await signUp(base, 'expired');
+    expect((await query(base, 'auth.me', undefined, { cookie })).status).toBe(200);
+    await s.db
+      .updateTable('sessions')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('token_hash', '=', sha256Hex(tokenOf(cookie)))
+      .execute();
+    const me = await query(base, 'auth.me', undefined, { cookie });
+    expect(me.status).toBe(401);
+    expect(me.reason).toBe('UNAUTHENTICATED');
+  });
+
+  it('sets the active organization only to one the caller is an active member of', async () => {
+    const { user, cookie } = await signUp(base, 'switcher');
+    const mine = await seedOrganization(s.db, [{ userId: user.id, role: 'viewer' }]);
+    const { user: stranger } = await signUp(base, 'stranger');
+    const theirs = await seedOrganization(s.db, [{ userId: stranger.id, role: 'owner' }]);
+
+    const refused = await mutate(
+      base,
+      'auth.setActiveOrganization',
+      { organizationId: theirs.id },
+      { cookie },
+    );
+    expect(refused.status).toBe(404);
+    expect(refused.reason).toBe('ORGANIZATION_NOT_FOUND');
+    const session = () =>
+      s.db
+        .selectFrom('sessions')
+        .select('active_organization_id')
+        .where('token_hash', '=', sha256Hex(tokenOf(cookie)))
+        .executeTakeFirstOrThrow();
+    expect((await session()).active_organization_id).toBeNull();
+
+    const ok = await mutate(base, 'auth.setActiveOrganization', { organizationId: mine.id }, { cookie });
+    expect(ok.status).toBe(200);
+    expect((await session()).active_organization_id).toBe(mine.id);
+    expect(
+      (await query<{ activeOrganizationId: string }>(base, 'auth.me', undefined, { cookie })).data,
+    ).toMatchObject({ activeOrganizationId: mine.id });
+
+    // The membership ends (pointer left in place on purpose): me no longer reports the organization.
+    await s.db
+      .updateTable('memberships')
+      .set({ status: 'removed', removed_at: new Date(), removal_reason: 'left' })
+      .where('id', '=', mine.memberships[user.id]!)
+      .execute();
+    const me = await query<{ activeOrganizationId: string | null }>(base, 'auth.me', undefined, { cookie });
+    expect(me.data.activeOrganizationId).toBeNull();
+  });
+
+  it('refuses a password sign-in for a user with no password (made by an identity provider)', async () => {
+    const email = uniqueEmail('sso');
+    await s.db.insertInto('users').values({ email, name: 'SSO' }).execute();
+    const res = await mutate(base, 'auth.signIn', { email, password: PASSWORD });
+    expect(res.reason).toBe('INVALID_CREDENTIALS');
+    expect(res.sessionCookie).toBeUndefined();
+  });
+
+  it('takes a product’s own authenticate instead of sessions and keys', async () => {
+    const { user, cookie } = await signUp(base, 'byo');
+    const custom = await buildServer({
+      db: s.db,
+      logLevel: 'silent',
+      rateLimit: false,
+      authenticate: async (request) => {
+        const token = request.headers.authorization;
+        if (token === undefined) return null;
+        if (token !== `Bearer idp-token-for-${user.id}`)
+          throw new RosterError('UNAUTHENTICATED', 'Bad token');
+        return { type: 'user', userId: user.id, sessionId: null };
+      },
+    });
+    try {
+      const url = await custom.listen({ port: 0, host: '127.0.0.1' });
+      const me = await query<{ user: { id: string }; activeOrganizationId: null }>(
+        url,
+        'auth.me',
+        undefined,
+        {
+          authorization: `Bearer idp-token-for-${user.id}`,
+        },
+      );
+      expect(me.status).toBe(200);
+      expect(me.data).toEqual({
+        user: { id: user.id, email: user.email, name: 'byo' },
+        activeOrganizationId: null,
+      });
+      const bad = await query(url, 'auth.me', undefined, { authorization: 'Bearer forged' });
+      expect(bad.status).toBe(401);
+      expect(bad.body.error?.message).toBe('Bad token');
+      // Roster's own cookie means nothing to this server.
+      expect((await query(url, 'auth.me', undefined, { cookie })).reason).toBe('UNAUTHENTICATED');
+      const org = await seedOrganization(s.db, [{ userId: user.id, role: 'owner' }]);
+      const noSession = await mutate(
+        url,
+        'auth.setActiveOrganization',
+        { organizationId: org.id },
+        { authorization: `Bearer idp-token-for-${user.id}` },
+      );
+      expect(noSession.reason).toBe('SESSION_REQUIRED');
+    } finally {
+      await custom.close();
+    }
+  });
+
+  it('marks the cookie Secure when the server runs with secureCookies (production)', async () => {
+    const secure = await buildServer({ db: s.db, logLevel: 'silent', secureCookies: true, rateLimit: false });
+    try {
+      const url = await secure.listen({ port: 0, host: '127.0.0.1' });
+      const res = await mutate(url, 'auth.signUp', {
+        email: uniqueEmail('secure'),
+        password: PASSWORD,
+        name: 'S',
+      });
+      expect(res.setCookie.find((c) => c.startsWith('roster_session='))).toMatch(/; Secure/);
+      const out = await mutate(url, 'auth.signOut', undefined, { cookie: res.sessionCookie });
+      expect(out.setCookie.find((c) => c.startsWith('roster_session='))).toMatch(/; Secure/);
+    } finally {
+      await secure.close();
+    }
+  });
+
+  describe('cross-site requests', () => {
+    it('refuses a cookie-authenticated mutation from a foreign Origin, changing nothing', async () => {
+      const { user, cookie } = await signUp(base, 'csrf');
+      const org = await seedOrganization(s.db, [{ userId: user.id, role: 'owner' }]);
+      const res = await mutate(
+        base,
+        'auth.setActiveOrganization',
+        { organizationId: org.id },
+        { cookie, origin: 'https://evil.example' },
+      );
+      expect(res.status).toBe(403);
+      expect(res.reason).toBe('FORBIDDEN_ORIGIN');
+      const signOut = await mutate(base, 'auth.signOut', undefined, { cookie, origin: 'null' });
+      expect(signOut.reason).toBe('FORBIDDEN_ORIGIN');
+      const noOrigin = await mutate(base, 'auth.signOut', undefined, {
+        cookie,
+        headers: { 'sec-fetch-site': 'cross-site' },
+      });
+      expect(noOrigin.reason).toBe('FORBIDDEN_ORIGIN');
+      const sessions = await s.db
+        .selectFrom('sessions')
+        .select(['active_organization_id', 'revoked_at'])
+        .where('token_hash', '=', sha256Hex(tokenOf(cookie)))
+        .executeTakeFirstOrThrow();
+      expect(sessions).toEqual({ active_organization_id: null, revoked_at: null });
+    });
+
+    it('refuses a sign-in posted from a foreign Origin (login CSRF) and sets no cookie', async () => {
+      const { user } = await signUp(base, 'logincsrf');
+      const res = await mutate(
+        base,
+        'auth.signIn',
+        { email: user.email, password: PASSWORD },
+        { origin: 'https://evil.example' },
+      );
+      expect(res.reason).toBe('FORBIDDEN_ORIGIN');
+      expect(res.sessionCookie).toBeUndefined();
+    });
+
+    it('allows the server’s own origin, a configured one, and queries from anywhere', async () => {
+      const { user, cookie } = await signUp(base, 'sameorigin');
+      const org = await seedOrganization(s.db, [{ userId: user.id, role: 'owner' }]);
+      const own = await mutate(
+        base,
+        'auth.setActiveOrganization',
+        { organizationId: org.id },
+        { cookie, origin: base },
+      );
+      expect(own.status).toBe(200);
+      const dev = await mutate(
+        base,
+        'auth.setActiveOrganization',
+        { organizationId: org.id },
+        { cookie, origin: 'http://localhost:5173' },
+      );
+      expect(dev.status).toBe(200);
+      const read = await query(base, 'auth.me', undefined, { cookie, origin: 'https://evil.example' });
+      expect(read.status).toBe(200);
+      // No Origin (a non-browser client): allowed.
+      const cli = await mutate(base, 'auth.setActiveOrganization', { organizationId: org.id }, { cookie });
+      expect(cli.status).toBe(200);
+    });
+  });
+});

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { createSession } from '@roster/api';
+import type { Database } from '@roster/db';
+import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../src/app';
+
+/**
+ * Every error body carries the request id (`error.data.requestId`, equal to the `x-request-id` response
+ * header), also for refusals decided while the request's context is built — a foreign Origin, a bad API
+ * key, a spent rate limit — before any procedure runs.
+ */
+
+let t: TestDatabase;
+let db: Kysely<Database>;
+let app: FastifyInstance;
+let base: string;
+/** A second server with a tiny limit, for the rate-limit refusal. */
+let limitedApp: FastifyInstance;
+let limitedBase: string;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  db = t.db;
+  app = await buildServer({ db, logLevel: 'silent', rateLimit: false });
+  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  limitedApp = await buildServer({
+    db,
+    logLevel: 'silent',
+    rateLimit: { max: 1, windowMs: 60_000, authMax: 100, authWindowMs: 60_000 },
+  });
+  limitedBase = await limitedApp.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(async () => {
+  await app?.close();
+  await limitedApp?.close();
+  await t?.destroy();
+});
+
+type ErrorBody = { error: { data: { reason: string; requestId: string | null } } };
+
+async function post(url: string, input: unknown, headers: Record<string, string>) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(input),
+  });
+  return {
+    status: response.status,
+    requestId: response.headers.get('x-request-id'),
+    body: await response.json(),
+  };
+}
+
+/** A user with a session, an active member of a fresh organization. */
+async function member() {
+  const tag = randomUUID().slice(0, 8);
+  const user = await db
+    .insertInto('users')
+    .values({ email: `rid-${tag}@example.test`, name: `Rid ${tag}` })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const org = await db
+    .insertInto('organizations')
+    .values({ name: `Rid ${tag}`, slug: `rid-${tag}` })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const membership = await db
+    .insertInto('memberships')
+    .values({ organization_id: org.id, user_id: user.id, role: 'member' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const { token } = await createSession(db, user.id, org.id);
+  return { userId: user.id, orgId: org.id, membershipId: membership.id, token };
+}
+
+async function membershipStatus(id: string) {
+  const row = await db
+    .selectFrom('memberships')
+    .select('status')
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  return row.status;
+}
+
+describe('error.data.requestId on refusals decided while the context is built', () => {
+  it('a cookie mutation from a foreign Origin: 403 FORBIDDEN_ORIGIN with the request id, nothing written', async () => {
+    const m = await member();
+    const refused = await post(
+      `${base}/trpc/members.leave`,
+      { organizationId: m.orgId },
+      { cookie: `roster_session=${m.token}`, origin: 'https://evil.example' },
+    );
+    const body = refused.body as ErrorBody;
+    expect([refused.status, body.error.data.reason]).toEqual([403, 'FORBIDDEN_ORIGIN']);
+    expect(refused.requestId).toMatch(/\S/);
+    expect(body.error.data.requestId).toBe(refused.requestId);
+    expect(await membershipStatus(m.membershipId)).toBe('active');
+
+    // The allowed path: the same leave from the server's own origin goes through.
+    const allowed = await post(
+      `${base}/trpc/members.leave`,
+      { organizationId: m.orgId },
+      { cookie: `roster_session=${m.token}`, origin: base },
+    );
+    expect(allowed.status).toBe(200);
+    expect(await membershipStatus(m.membershipId)).toBe('removed');
+  });
+
+  it('a mistyped API key: 401 INVALID_API_KEY with the request id, for every call of a batch', async () => {
+    const mistyped = `Bearer rst_${'x'.repeat(30)}`;
+    const single = await post(
+      `${base}/trpc/members.leave`,
+      { organizationId: randomUUID() },
+      { authorization: mistyped },
+    );
+    const response = await fetch(`${base}/trpc/members.list?input=${encodeURIComponent('{}')}`, {
+      headers: { authorization: mistyped },
+    });
+    const query = {
+      status: response.status,
+      requestId: response.headers.get('x-request-id'),
+      body: await response.json(),
+    };
+    for (const answer of [single, query]) {
+      const body = answer.body as ErrorBody;
+      expect([answer.status, body.error.data.reason]).toEqual([401, 'INVALID_API_KEY']);
+      expect(answer.requestId).toMatch(/\S/);
+      expect(body.error.data.requestId).toBe(answer.requestId);
+    }
+    expect(single.requestId).not.toBe(query.requestId);
+
+    const m = await member();
+    const batch = await post(
+      `${base}/trpc/members.remove,members.leave?batch=1`,
+      { 0: { organizationId: m.orgId, memberId: m.membershipId }, 1: { organizationId: m.orgId } },
+      { authorization: mistyped },
+    );
+    const items = batch.body as ErrorBody[];
+    expect(items).toHaveLength(2);
+    for (const item of items) {
+      expect(item.error.data.reason).toBe('INVALID_API_KEY');
+      expect(item.error.data.requestId).toBe(batch.requestId);
+    }
+    expect(await membershipStatus(m.membershipId)).toBe('active');
+  });
+
+  it('a spent rate limit: 429 RATE_LIMITED with the request id', async () => {
+    const first = await fetch(`${limitedBase}/trpc/auth.me`);
+    expect(first.status).not.toBe(429);
+    const response = await fetch(`${limitedBase}/trpc/auth.me`);
+    const body = (await response.json()) as ErrorBody;
+    expect([response.status, body.error.data.reason]).toEqual([429, 'RATE_LIMITED']);
+    expect(response.headers.get('x-request-id')).toMatch(/\S/);
+    expect(body.error.data.requestId).toBe(response.headers.get('x-request-id'));
+  });
+
+  it('a request id set by a proxy in front is the one answered, in the header and the body', async () => {
+    const requestId = `proxy-${randomUUID()}`;
+    const refused = await post(
+      `${base}/trpc/members.leave`,
+      { organizationId: randomUUID() },
+      { authorization: 'Bearer not-a-key', 'x-request-id': requestId },
+    );
+    expect(refused.requestId).toBe(requestId);
+    expect((refused.body as ErrorBody).error.data).toMatchObject({ reason: 'INVALID_API_KEY', requestId });
+  });
+
+  it('a refusal inside a procedure carries it too (the context exists there)', async () => {
+    const m = await member();
+    const refused = await post(
+      `${base}/trpc/members.remove`,
+      { organizationId: randomUUID(), memberId: m.membershipId },
+      { cookie: `roster_session=${m.token}`, origin: base },
+    );
+    const body = refused.body as ErrorBody;
+    expect([refused.status, body.error.data.reason]).toEqual([404, 'ORGANIZATION_NOT_FOUND']);
+    expect(body.error.data.requestId).toBe(refused.requestId);
+  });
+});
