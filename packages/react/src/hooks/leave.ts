@@ -1,0 +1,57 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { isAbout, withReason } from '../cache';
+import type { RosterMutationResult } from '../results';
+import { type RouterInputs, type RouterOutputs, trpc } from '../trpc';
+import type { Organization } from './organizations';
+
+export type LeaveResult = RouterOutputs['members']['leave'];
+
+export interface UseLeaveOrganizationOptions {
+  /**
+   * Called once the server has committed the leave and the cache is updated. `nextOrganization` is
+   * where to go next (the caller's next active organization), or null: send them to onboarding.
+   */
+  onLeft?: (result: LeaveResult) => void;
+}
+
+/** What `canLeave` needs (an organization from `useOrganizations()` has it): the caller's role, the owner count. */
+export type LeavableOrganization = Pick<Organization, 'role' | 'activeOwnerCount'>;
+
+/**
+ * False when the caller is the organization's only active owner: the server would refuse with
+ * AT_LEAST_ONE_OWNER_REQUIRED. Takes an organization from `useOrganizations()`. It is a hint for
+ * the screen; the server's check (under a lock) is the one that counts.
+ */
+export function canLeave(organization: LeavableOrganization): boolean {
+  return organization.role !== 'owner' || organization.activeOwnerCount > 1;
+}
+
+export type LeaveOrganizationResult = RosterMutationResult<LeaveResult, RouterInputs['members']['leave']> & {
+  canLeave: typeof canLeave;
+};
+
+/**
+ * Leaves an organization: `leave.mutate({ organizationId })`. On success the organization leaves the
+ * `organizations.listMine` cache, every cached query about it is dropped (members, invitations,
+ * audit log, bySlug, ...), the session is refetched, and `onLeft({ nextOrganization })` runs.
+ * A refusal sets `reason` (e.g. `AT_LEAST_ONE_OWNER_REQUIRED`) and changes nothing.
+ */
+export function useLeaveOrganization(options: UseLeaveOrganizationOptions = {}): LeaveOrganizationResult {
+  const utils = trpc.useUtils();
+  const queryClient = useQueryClient();
+  const mutation = trpc.members.leave.useMutation({
+    onSuccess: (result) => {
+      const { organizationId } = result;
+      // Dropped, not invalidated: refetching them would only answer ORGANIZATION_NOT_FOUND. Done
+      // synchronously with onLeft, so the screen navigates away before anything refetches them.
+      queryClient.removeQueries({ predicate: (query) => isAbout(query, organizationId) });
+      utils.organizations.listMine.setData(undefined, (organizations) =>
+        organizations?.filter((organization) => organization.id !== organizationId),
+      );
+      options.onLeft?.(result);
+      // The server cleared the session's active organization if it was this one.
+      return utils.auth.me.invalidate();
+    },
+  });
+  return Object.assign(withReason(mutation), { canLeave });
+}

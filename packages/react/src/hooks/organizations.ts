@@ -1,0 +1,34 @@
+import { withReason } from '../cache';
+import type { RosterMutationResult, RosterQueryResult } from '../results';
+import { type RouterInputs, type RouterOutputs, trpc } from '../trpc';
+
+export type Organization = RouterOutputs['organizations']['listMine'][number];
+
+/** The caller's organizations (active memberships), with their role in each. */
+export function useOrganizations(): RosterQueryResult<Organization[]> {
+  return withReason(trpc.organizations.listMine.useQuery());
+}
+
+/** One organization by slug (for a `/:slug` route); the caller must be an active member. */
+export function useOrganization(
+  slug: string | undefined,
+): RosterQueryResult<RouterOutputs['organizations']['bySlug']> {
+  return withReason(trpc.organizations.bySlug.useQuery({ slug: slug ?? '' }, { enabled: Boolean(slug) }));
+}
+
+/** Creates an organization with the caller as its owner, and adds it to `useOrganizations()`. */
+export function useCreateOrganization(
+  options: { onCreated?: (organization: RouterOutputs['organizations']['create']) => void } = {},
+): RosterMutationResult<RouterOutputs['organizations']['create'], CreateOrganizationInput> {
+  const utils = trpc.useUtils();
+  return withReason(
+    trpc.organizations.create.useMutation({
+      onSuccess: async (organization) => {
+        await utils.organizations.listMine.invalidate();
+        options.onCreated?.(organization);
+      },
+    }),
+  );
+}
+
+export type CreateOrganizationInput = RouterInputs['organizations']['create'];

@@ -1,0 +1,62 @@
+export {
+  type ErrorReason,
+  errorReason,
+  isRosterError,
+  type RosterClientError,
+  type RosterErrorData,
+} from './errors';
+export {
+  type Invitation,
+  type MyInvitation,
+  useAcceptInvitation,
+  useCreateInvitation,
+  useInvitations,
+  useMyInvitations,
+  useRevokeInvitation,
+} from './hooks/invitations';
+export {
+  canLeave,
+  type LeavableOrganization,
+  type LeaveOrganizationResult,
+  type LeaveResult,
+  type UseLeaveOrganizationOptions,
+  useLeaveOrganization,
+} from './hooks/leave';
+export {
+  type Member,
+  type MembersInput,
+  type MembersResult,
+  useMembers,
+  useRemoveMember,
+  useTransferOwnership,
+  useUpdateMemberRole,
+} from './hooks/members';
+export {
+  type CreateOrganizationInput,
+  type Organization,
+  useCreateOrganization,
+  useOrganization,
+  useOrganizations,
+} from './hooks/organizations';
+export { type Session, type SessionUser, useSession } from './hooks/session';
+export {
+  type CreateRosterTRPCClientOptions,
+  createRosterTRPCClient,
+  RosterProvider,
+  type RosterProviderProps,
+} from './provider';
+export type {
+  RosterHookError,
+  RosterInfiniteQueryResult,
+  RosterMutationResult,
+  RosterQueryResult,
+  WithReason,
+} from './results';
+export {
+  type AppRouter,
+  type RosterReactQueryOptions,
+  type RosterTRPCClient,
+  type RouterInputs,
+  type RouterOutputs,
+  trpc,
+} from './trpc';
