@@ -1,0 +1,80 @@
+import { useSession } from '@roster/react';
+import { createRootRoute, createRoute, createRouter, Link, Navigate, Outlet } from '@tanstack/react-router';
+import { useTranslation } from 'react-i18next';
+import { AppHome, AppLayout } from './screens/AppLayout';
+import { SignInScreen, SignUpScreen } from './screens/AuthForms';
+import { MembersScreen } from './screens/Members';
+import { OnboardingScreen } from './screens/Onboarding';
+import { DashboardScreen, OrgLayout } from './screens/OrgLayout';
+import { SettingsScreen } from './screens/Settings';
+
+// Code-based routes: the tree is small, and it keeps the build free of a route generator.
+
+function Home() {
+  const { t } = useTranslation();
+  const session = useSession();
+  if (session.isLoading) return <p className="loading">{t('app.loading')}</p>;
+  return <Navigate to={session.isSignedIn ? '/app' : '/sign-in'} />;
+}
+
+function NotFound() {
+  const { t } = useTranslation();
+  return (
+    <main id="main" className="content">
+      <p>
+        <Link to="/">{t('app.name')}</Link>
+      </p>
+    </main>
+  );
+}
+
+const rootRoute = createRootRoute({ component: Outlet, notFoundComponent: NotFound });
+const homeRoute = createRoute({ getParentRoute: () => rootRoute, path: '/', component: Home });
+const signInRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'sign-in',
+  component: SignInScreen,
+});
+const signUpRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'sign-up',
+  component: SignUpScreen,
+});
+const appRoute = createRoute({ getParentRoute: () => rootRoute, path: 'app', component: AppLayout });
+const appHomeRoute = createRoute({ getParentRoute: () => appRoute, path: '/', component: AppHome });
+const onboardingRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'onboarding',
+  component: OnboardingScreen,
+});
+const orgRoute = createRoute({ getParentRoute: () => appRoute, path: '$orgSlug', component: OrgLayout });
+const dashboardRoute = createRoute({ getParentRoute: () => orgRoute, path: '/', component: DashboardScreen });
+const membersRoute = createRoute({
+  getParentRoute: () => orgRoute,
+  path: 'members',
+  component: MembersScreen,
+});
+const settingsRoute = createRoute({
+  getParentRoute: () => orgRoute,
+  path: 'settings',
+  component: SettingsScreen,
+});
+
+const routeTree = rootRoute.addChildren([
+  homeRoute,
+  signInRoute,
+  signUpRoute,
+  appRoute.addChildren([
+    appHomeRoute,
+    onboardingRoute,
+    orgRoute.addChildren([dashboardRoute, membersRoute, settingsRoute]),
+  ]),
+]);
+
+export const router = createRouter({ routeTree, defaultPreload: false, scrollRestoration: true });
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: typeof router;
+  }
+}

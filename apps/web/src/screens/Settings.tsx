@@ -1,0 +1,161 @@
+import { trpc, useMembers, useSession, useTransferOwnership } from '@roster/react';
+import { useNavigate } from '@tanstack/react-router';
+import { useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useAppState } from '../app-state';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ErrorText } from '../components/ErrorText';
+import { LeaveDialog } from '../components/LeaveDialog';
+import { type CurrentOrganization, useCurrentOrganization } from './OrgLayout';
+import { isSoleOwner } from './ownership';
+
+/** /app/$orgSlug/settings: name and slug; Leave, or for a sole owner the way to transfer or delete. */
+export function SettingsScreen() {
+  const { t } = useTranslation();
+  const organization = useCurrentOrganization();
+  const soleOwner = isSoleOwner(organization);
+  const names = { organization: organization.name };
+  return (
+    <div className="stack">
+      <h1>{t('settings.title')}</h1>
+      <section className="card" aria-labelledby="general-title">
+        <h2 id="general-title">{t('settings.generalTitle')}</h2>
+        <dl className="facts">
+          <dt>{t('settings.name')}</dt>
+          <dd>{organization.name}</dd>
+          <dt>{t('settings.slug')}</dt>
+          <dd>
+            <code>{organization.slug}</code>
+          </dd>
+        </dl>
+      </section>
+
+      {!soleOwner && (
+        <section className="card danger-zone" aria-labelledby="leave-title">
+          <h2 id="leave-title">{t('settings.leaveTitle')}</h2>
+          <p>{t('settings.leaveText', names)}</p>
+          <LeaveDialog organization={organization} triggerLabel={t('settings.leaveButton')} />
+        </section>
+      )}
+      {soleOwner && (
+        <>
+          <section className="card danger-zone" aria-labelledby="sole-owner-title">
+            <h2 id="sole-owner-title">{t('settings.soleOwnerTitle')}</h2>
+            <p>{t('settings.soleOwnerText', names)}</p>
+            <TransferOwnership organization={organization} />
+          </section>
+          <DeleteOrganization organization={organization} />
+        </>
+      )}
+    </div>
+  );
+}
+
+function TransferOwnership({ organization }: { organization: CurrentOrganization }) {
+  const { t } = useTranslation();
+  const id = useId();
+  const session = useSession();
+  const { setNotice } = useAppState();
+  const members = useMembers({ organizationId: organization.id, limit: 100 });
+  const transfer = useTransferOwnership();
+  const [memberId, setMemberId] = useState('');
+  const [open, setOpen] = useState(false);
+  const candidates = members.members.filter((member) => member.userId !== session.user?.id);
+  const chosen = candidates.find((member) => member.id === memberId);
+  const names = { name: chosen?.name ?? '', organization: organization.name };
+  return (
+    <div className="stack">
+      <h3 id={`${id}-title`}>{t('settings.transferTitle')}</h3>
+      {members.data && candidates.length === 0 ? (
+        <p>{t('settings.transferNoCandidates')}</p>
+      ) : (
+        <div className="row">
+          <label htmlFor={id}>{t('settings.transferTo')}</label>
+          <select id={id} value={memberId} onChange={(event) => setMemberId(event.target.value)}>
+            <option value="">{t('settings.transferChoose')}</option>
+            {candidates.map((member) => (
+              <option key={member.id} value={member.id}>
+                {member.name} ({member.email})
+              </option>
+            ))}
+          </select>
+          <ConfirmDialog
+            trigger={
+              <button type="button" className="button" disabled={!chosen}>
+                {t('settings.transfer')}
+              </button>
+            }
+            open={open && Boolean(chosen)}
+            onOpenChange={(next) => {
+              setOpen(next);
+              if (!next) transfer.reset();
+            }}
+            title={t('settings.transferConfirmTitle', names)}
+            description={<p>{t('settings.transferConfirmText', names)}</p>}
+            confirmLabel={t('settings.transfer')}
+            pendingLabel={t('settings.transferring')}
+            cancelLabel={t('settings.cancel')}
+            pending={transfer.isPending}
+            error={transfer.error}
+            onConfirm={() =>
+              chosen &&
+              transfer.mutate(
+                { organizationId: organization.id, memberId: chosen.id },
+                {
+                  onSuccess: () => {
+                    setOpen(false);
+                    setMemberId('');
+                    setNotice(t('settings.transferred', names));
+                  },
+                },
+              )
+            }
+          />
+        </div>
+      )}
+      <ErrorText error={members.error} />
+    </div>
+  );
+}
+
+function DeleteOrganization({ organization }: { organization: CurrentOrganization }) {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const utils = trpc.useUtils();
+  const { setNotice } = useAppState();
+  const [open, setOpen] = useState(false);
+  const scheduleDeletion = trpc.organizations.scheduleDeletion.useMutation({
+    onSuccess: async () => {
+      await utils.organizations.listMine.invalidate();
+      setNotice(null);
+      await navigate({ to: '/app' });
+    },
+  });
+  const names = { organization: organization.name };
+  return (
+    <section className="card danger-zone" aria-labelledby="delete-title">
+      <h2 id="delete-title">{t('settings.deleteTitle')}</h2>
+      <p>{t('settings.deleteText', names)}</p>
+      <ConfirmDialog
+        trigger={
+          <button type="button" className="button danger">
+            {t('settings.deleteButton')}
+          </button>
+        }
+        open={open}
+        onOpenChange={(next) => {
+          setOpen(next);
+          if (!next) scheduleDeletion.reset();
+        }}
+        title={t('settings.deleteConfirmTitle', names)}
+        description={<p>{t('settings.deleteConfirmText', names)}</p>}
+        confirmLabel={t('settings.deleteConfirm', names)}
+        pendingLabel={t('settings.deleting')}
+        cancelLabel={t('settings.cancel')}
+        pending={scheduleDeletion.isPending}
+        error={scheduleDeletion.error}
+        onConfirm={() => scheduleDeletion.mutate({ organizationId: organization.id })}
+      />
+    </section>
+  );
+}

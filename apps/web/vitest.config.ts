@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// End-to-end tests: a real server on a real database, driven through Chromium. One file at a time:
+// each starts a database, a server and a browser, and the machine may have only two cores.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.e2e.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+  },
+});
