@@ -1,0 +1,182 @@
+import { createCaller, createContextInner } from '@roster/api';
+import type { CompiledQuery, LogEvent } from 'kysely';
+import type pg from 'pg';
+import { openDatabase } from './database';
+import { HttpClient, trpcQuery } from './http';
+import { uuidFor } from './ids';
+import { KEYSET_AT_SQL, LIST_PAGE_SIZE, listCursorFor, listInput, sessionHeaders } from './roster';
+import { seededToken } from './seed';
+import { type LatencySummary, nowMs, summarize } from './stats';
+
+export interface PlanSummary {
+  summary: string;
+  /** Index names the plan scans. */
+  indexes: string[];
+  seqScans: string[];
+  sorts: number;
+  /** Rows the scan of memberships produced (plus rows it discarded by filter): the work of the page. */
+  membershipRowsRead: number;
+  usesKeysetIndex: boolean;
+  sqlHasOffset: boolean;
+  executionMs: number;
+}
+
+export interface ListPageResult {
+  page: 'first' | 'deep';
+  /** How many members precede the page in list order. */
+  position: number;
+  latencyMs: LatencySummary;
+  plan: PlanSummary;
+}
+
+export interface ListResult {
+  size: number;
+  seedMs: number;
+  pages: ListPageResult[];
+}
+
+export const KEYSET_INDEX = 'memberships_active_keyset_idx';
+
+type PlanNode = {
+  'Node Type': string;
+  'Index Name'?: string;
+  'Relation Name'?: string;
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+};
+
+export function summarizePlan(root: PlanNode, executionMs: number, sqlText: string): PlanSummary {
+  const indexes: string[] = [];
+  const seqScans: string[] = [];
+  const parts: string[] = [];
+  let sorts = 0;
+  let membershipRowsRead = 0;
+  const walk = (n: PlanNode, depth: number) => {
+    const rows = (n['Actual Rows'] ?? 0) * (n['Actual Loops'] ?? 1);
+    if (n['Index Name']) indexes.push(n['Index Name']);
+    if (n['Node Type'] === 'Seq Scan') seqScans.push(n['Relation Name'] ?? '?');
+    if (n['Node Type'].includes('Sort')) sorts++;
+    if (n['Relation Name'] === 'memberships') membershipRowsRead += rows + (n['Rows Removed by Filter'] ?? 0);
+    if (depth < 4) {
+      parts.push(
+        `${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : n['Relation Name'] ? ` on ${n['Relation Name']}` : ''} (rows ${rows})`,
+      );
+    }
+    for (const c of n.Plans ?? []) walk(c, depth + 1);
+  };
+  walk(root, 0);
+  return {
+    summary: `${parts.join(' > ')}; ${executionMs.toFixed(2)} ms`,
+    indexes,
+    seqScans,
+    sorts,
+    membershipRowsRead,
+    usesKeysetIndex: indexes.includes(KEYSET_INDEX),
+    sqlHasOffset: /\boffset\b/i.test(sqlText),
+    executionMs,
+  };
+}
+
+type LooseListCaller = { members: { list(input: unknown): Promise<unknown> } };
+
+/**
+ * The statement `members.list` issues for a page (captured with a Kysely log hook around a createCaller
+ * call), then EXPLAIN ANALYZE of exactly that statement and its parameters.
+ */
+export async function explainListPage(
+  url: string,
+  client: pg.Client,
+  organizationId: string,
+  ownerId: string,
+  cursor: string | undefined,
+): Promise<PlanSummary> {
+  const events: LogEvent[] = [];
+  const db = openDatabase(url, {
+    max: 1,
+    log: (e) => {
+      events.push(e);
+    },
+  });
+  try {
+    const caller = createCaller(
+      createContextInner({ db, caller: { type: 'user', userId: ownerId, sessionId: null } }),
+    ) as unknown as LooseListCaller;
+    await caller.members.list(listInput(organizationId, cursor));
+  } finally {
+    await db.destroy();
+  }
+  const listQuery = events
+    .map((e) => e.query as CompiledQuery)
+    .filter((q) => /from "memberships"/i.test(q.sql) && /order by/i.test(q.sql))
+    .at(-1);
+  if (!listQuery) {
+    return {
+      summary: 'list statement not found in the log',
+      indexes: [],
+      seqScans: [],
+      sorts: 0,
+      membershipRowsRead: 0,
+      usesKeysetIndex: false,
+      sqlHasOffset: false,
+      executionMs: 0,
+    };
+  }
+  const res = await client.query(
+    `explain (analyze, buffers, format json) ${listQuery.sql}`,
+    listQuery.parameters as unknown[],
+  );
+  const plan = res.rows[0]['QUERY PLAN'][0];
+  return summarizePlan(plan.Plan, plan['Execution Time'], listQuery.sql);
+}
+
+/** First and deep page of members.list over HTTP, sequentially, `requests` times each. */
+export async function measureList(options: {
+  baseUrl: string;
+  url: string;
+  client: pg.Client;
+  size: number;
+  requests: number;
+  seedMs: number;
+}): Promise<ListResult> {
+  const { size, client } = options;
+  const s = `list${size}`;
+  const organizationId = uuidFor(`${s}:org`);
+  const ownerId = uuidFor(`${s}:owner`);
+  const headers = sessionHeaders(seededToken(s, 'owner', 0), options.baseUrl);
+  // The deep page starts 90% of the way down the list; its cursor is the row just before it.
+  const position = Math.max(LIST_PAGE_SIZE, Math.floor(size * 0.9));
+  const before = (
+    await client.query(
+      `select id, ${KEYSET_AT_SQL} as "keysetAt" from memberships
+       where organization_id = $1 and status = 'active'
+       order by created_at, id offset $2 limit 1`,
+      [organizationId, position - 1],
+    )
+  ).rows[0] as { id: string; keysetAt: string };
+  const deepCursor = listCursorFor(before);
+  const http = new HttpClient(options.baseUrl, 1);
+  const pages: ListPageResult[] = [];
+  try {
+    for (const [page, cursor, pos] of [
+      ['first', undefined, 0],
+      ['deep', deepCursor, position],
+    ] as const) {
+      const samples: number[] = [];
+      const input = listInput(organizationId, cursor);
+      // A few unmeasured requests first.
+      for (let i = 0; i < 5; i++) await trpcQuery(http, 'members.list', input, headers);
+      for (let i = 0; i < options.requests; i++) {
+        const t0 = nowMs();
+        await trpcQuery(http, 'members.list', input, headers);
+        samples.push(nowMs() - t0);
+      }
+      const plan = await explainListPage(options.url, client, organizationId, ownerId, cursor);
+      pages.push({ page, position: pos, latencyMs: summarize(samples), plan });
+    }
+  } finally {
+    http.close();
+  }
+  return { size, seedMs: options.seedMs, pages };
+}

@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { nowMs } from './stats';
+
+export const repoRoot = join(import.meta.dirname, '..', '..');
+export const serverDir = join(repoRoot, 'apps', 'server');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export type ServerMode = 'dist' | 'tsx';
+
+/** CPU time (user + system, ms) a process has used so far, from /proc; undefined where there is none. */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start at field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+// USER_HZ: 100 on Linux x86 and arm.
+const CLOCK_TICKS = 100;
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  /** ms from spawn to the first 200 from /readyz. */
+  readyMs: number;
+  /** CPU time the server process has used so far (ms). */
+  cpuMs(): number | undefined;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `@roster/server` in a process of its own: the built bundle (`apps/server/dist/main.js`, what
+ * `pnpm start` runs) or, with mode `tsx`, the source through tsx (no build needed).
+ */
+export async function startServerProcess(options: {
+  env: Record<string, string>;
+  mode: ServerMode;
+  timeoutMs?: number;
+  /** Extra node flags, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
+}): Promise<ServerProcess> {
+  const port = await freePort();
+  const dist = join(serverDir, 'dist', 'main.js');
+  if (options.mode === 'dist' && !existsSync(dist)) {
+    throw new Error(`${dist} is missing: run \`pnpm --filter @roster/server build\` (pnpm bench does)`);
+  }
+  const args = [
+    ...(options.nodeArgs ?? []),
+    ...(options.mode === 'dist' ? [dist] : ['--import', 'tsx', join(serverDir, 'src', 'main.ts')]),
+  ];
+  const t0 = nowMs();
+  const child = spawn(process.execPath, args, {
+    cwd: serverDir,
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (d: Buffer) => {
+    out = (out + d.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.on('exit', (code) => {
+      exitCode = code;
+      resolve();
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  let readyMs = 0;
+  for (;;) {
+    if (exitCode !== undefined) throw new Error(`server exited with ${exitCode} before ready:\n${out}`);
+    try {
+      const res = await fetch(`${url}/readyz`);
+      await res.arrayBuffer();
+      if (res.status === 200) {
+        readyMs = nowMs() - t0;
+        break;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server not ready after ${options.timeoutMs ?? 60_000} ms:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return {
+    url,
+    child,
+    readyMs,
+    cpuMs: () => processCpuMs(child.pid),
+    output: () => out,
+    stop: async () => {
+      if (exitCode !== undefined) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,249 @@
+import { createCaller, createContextInner, endMembership } from '@roster/api';
+import type { Database } from '@roster/db';
+import { buildServer } from '@roster/server';
+import type { Kysely, LogEvent } from 'kysely';
+import { openDatabase } from './database';
+import { uuidFor } from './ids';
+import { leaveInput, removeInput, SESSION_COOKIE } from './roster';
+import type { OpsScenario } from './seed';
+import { seededToken } from './seed';
+
+export interface StatementLog {
+  sql: string;
+  kind: string;
+}
+
+export interface WorkCount {
+  operation: 'leave' | 'remove';
+  /** Every statement sent, BEGIN and COMMIT included: on node-postgres, one round trip each. */
+  roundTrips: number;
+  /** Statements other than BEGIN/COMMIT/ROLLBACK. */
+  statements: number;
+  transactions: number;
+  /** Statements inside the transaction (BEGIN..COMMIT exclusive). */
+  statementsInTransaction: number;
+  log: StatementLog[];
+}
+
+function kindOf(sql: string): string {
+  const s = sql.trim().replace(/\s+/g, ' ').toLowerCase();
+  if (/^(begin|start transaction)/.test(s)) return 'BEGIN';
+  if (s.startsWith('commit')) return 'COMMIT';
+  if (s.startsWith('rollback')) return 'ROLLBACK';
+  const verb = s.split(' ')[0]!.toUpperCase();
+  const table = /(?:from|update|into)\s+"?([a-z_]+)"?/.exec(s)?.[1] ?? (verb === 'WITH' ? 'cte' : '?');
+  const lock = /for (no key update|update|share|key share)/.exec(s)?.[0].toUpperCase();
+  return `${verb} ${table}${lock ? ` ${lock}` : ''}`;
+}
+
+export function countWork(operation: 'leave' | 'remove', events: LogEvent[]): WorkCount {
+  const log = events.map((e) => ({ sql: e.query.sql, kind: kindOf(e.query.sql) }));
+  let inTx = false;
+  let statementsInTransaction = 0;
+  for (const l of log) {
+    if (l.kind === 'BEGIN') inTx = true;
+    else if (l.kind === 'COMMIT' || l.kind === 'ROLLBACK') inTx = false;
+    else if (inTx) statementsInTransaction++;
+  }
+  return {
+    operation,
+    roundTrips: log.length,
+    statements: log.filter((l) => !['BEGIN', 'COMMIT', 'ROLLBACK'].includes(l.kind)).length,
+    transactions: log.filter((l) => l.kind === 'BEGIN').length,
+    statementsInTransaction,
+    log,
+  };
+}
+
+// The members router is typed by @roster/api; the bench calls it loosely so it builds whatever the
+// router's exact input types are.
+type LooseCaller = {
+  members: {
+    leave(input: unknown): Promise<unknown>;
+    remove(input: unknown): Promise<unknown>;
+  };
+};
+
+/**
+ * One leave and one removal through `createCaller` (the procedure, its guards and the service, without
+ * HTTP or authentication), on a database whose Kysely `log` records every statement.
+ */
+export async function measureWork(
+  url: string,
+  leave: OpsScenario,
+  remove: OpsScenario,
+): Promise<{ leave: WorkCount; remove: WorkCount }> {
+  const events: LogEvent[] = [];
+  let recording = false;
+  const db: Kysely<Database> = openDatabase(url, {
+    max: 1,
+    log: (e) => {
+      if (recording) events.push(e);
+    },
+  });
+  try {
+    const run = async (operation: 'leave' | 'remove', i: number) => {
+      const s = operation === 'leave' ? leave : remove;
+      const organizationId = uuidFor(`${s.name}:org:${(i % s.orgs) + 1}`);
+      const actor = uuidFor(`${s.name}:${operation === 'leave' ? 'member' : 'admin'}:${i}`);
+      const caller = createCaller(
+        createContextInner({ db, caller: { type: 'user', userId: actor, sessionId: null } }),
+      ) as unknown as LooseCaller;
+      events.length = 0;
+      recording = true;
+      try {
+        if (operation === 'leave') await caller.members.leave(leaveInput(organizationId));
+        else
+          await caller.members.remove(
+            removeInput(organizationId, uuidFor(`${s.name}:member:${i}`), uuidFor(`${s.name}:m:member:${i}`)),
+          );
+      } finally {
+        recording = false;
+      }
+      return countWork(operation, events);
+    };
+    // The first call of each warms the pool and caches; the second is the one counted.
+    await run('leave', 0);
+    const l = await run('leave', 1);
+    await run('remove', 0);
+    const r = await run('remove', 1);
+    return { leave: l, remove: r };
+  } finally {
+    await db.destroy();
+  }
+}
+
+/**
+ * The same over HTTP, in-process (`buildServer` + `inject`, no socket): what one request costs the
+ * database with authentication (the session lookup) and everything else the server does.
+ */
+export async function measureHttpWork(
+  url: string,
+  leave: OpsScenario,
+  remove: OpsScenario,
+): Promise<{ leave: WorkCount; remove: WorkCount }> {
+  const events: LogEvent[] = [];
+  let recording = false;
+  const db: Kysely<Database> = openDatabase(url, {
+    max: 1,
+    log: (e) => {
+      if (recording) events.push(e);
+    },
+  });
+  const app = await buildServer({ db, logLevel: 'silent', rateLimit: false });
+  try {
+    const run = async (operation: 'leave' | 'remove', i: number) => {
+      const s = operation === 'leave' ? leave : remove;
+      const organizationId = uuidFor(`${s.name}:org:${(i % s.orgs) + 1}`);
+      const token = seededToken(s.name, operation === 'leave' ? 'member' : 'admin', i);
+      const input =
+        operation === 'leave'
+          ? leaveInput(organizationId)
+          : removeInput(organizationId, uuidFor(`${s.name}:member:${i}`), uuidFor(`${s.name}:m:member:${i}`));
+      events.length = 0;
+      recording = true;
+      try {
+        const res = await app.inject({
+          method: 'POST',
+          url: `/trpc/members.${operation}`,
+          headers: { cookie: `${SESSION_COOKIE}=${token}`, 'content-type': 'application/json' },
+          payload: JSON.stringify(input),
+        });
+        if (res.statusCode !== 200)
+          throw new Error(`members.${operation}: HTTP ${res.statusCode} ${res.body}`);
+      } finally {
+        recording = false;
+      }
+      return countWork(operation, events);
+    };
+    await run('leave', 2);
+    const l = await run('leave', 3);
+    await run('remove', 2);
+    const r = await run('remove', 3);
+    return { leave: l, remove: r };
+  } finally {
+    await app.close();
+    await db.destroy();
+  }
+}
+
+export interface InProcessCpu {
+  operations: number;
+  /** CPU (user + system) of this process per leave through createCaller: tRPC, guards, service, Kysely, pg. */
+  createCallerLeaveMs: number;
+  /** The service alone (`endMembership`: the transaction, Kysely, pg), without tRPC, guards or the access check. */
+  serviceLeaveMs: number;
+  /** The same through the whole server in-process (`inject`: Fastify, cookie, rate limit, authentication). */
+  injectLeaveMs: number;
+  /** The raw-SQL limit's client side per leave (node-postgres, prepared statements). */
+  rawLeaveMs: number;
+}
+
+function cpuNowMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * Where the server's CPU goes, measured in this process with nothing else in it: `n` sequential leaves
+ * through createCaller, `n` through the service alone, `n` through `inject`, then `n` raw-SQL leaves
+ * (ops `from`.. of scenario `s`, four disjoint ranges). The database's own CPU is not in these figures.
+ */
+export async function measureInProcessCpu(
+  url: string,
+  s: OpsScenario,
+  from: number,
+  n: number,
+): Promise<InProcessCpu> {
+  const db: Kysely<Database> = openDatabase(url, { max: 1 });
+  const app = await buildServer({ db, logLevel: 'silent', rateLimit: { max: 1e8 } });
+  const { RawSqlWorker } = await import('./raw-sql');
+  const raw = await RawSqlWorker.connect(url);
+  const org = (i: number) => uuidFor(`${s.name}:org:${(i % s.orgs) + 1}`);
+  const user = (i: number) => uuidFor(`${s.name}:member:${i}`);
+  try {
+    const timed = async (start: number, fn: (i: number) => Promise<void>) => {
+      // A few unmeasured first (JIT, connection), then n measured.
+      for (let i = start; i < start + 5; i++) await fn(i);
+      const t0 = cpuNowMs();
+      for (let i = start + 5; i < start + 5 + n; i++) await fn(i);
+      return Math.round(((cpuNowMs() - t0) / n) * 1000) / 1000;
+    };
+    const span = n + 5;
+    const createCallerLeaveMs = await timed(from, async (i) => {
+      const caller = createCaller(
+        createContextInner({ db, caller: { type: 'user', userId: user(i), sessionId: null } }),
+      ) as unknown as LooseCaller;
+      await caller.members.leave(leaveInput(org(i)));
+    });
+    const serviceLeaveMs = await timed(from + span, async (i) => {
+      const membershipId = uuidFor(`${s.name}:m:member:${i}`);
+      await endMembership(db, {
+        organizationId: org(i),
+        actor: { type: 'user', userId: user(i) },
+        membershipId,
+        kind: 'leave',
+      });
+    });
+    const injectLeaveMs = await timed(from + 2 * span, async (i) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/trpc/members.leave',
+        headers: {
+          cookie: `${SESSION_COOKIE}=${seededToken(s.name, 'member', i)}`,
+          'content-type': 'application/json',
+        },
+        payload: JSON.stringify(leaveInput(org(i))),
+      });
+      if (res.statusCode !== 200) throw new Error(`members.leave: HTTP ${res.statusCode} ${res.body}`);
+    });
+    const rawLeaveMs = await timed(from + 3 * span, (i) =>
+      raw.run({ organizationId: org(i), actorUserId: user(i), targetUserId: user(i) }),
+    );
+    return { operations: n, createCallerLeaveMs, serviceLeaveMs, injectLeaveMs, rawLeaveMs };
+  } finally {
+    await raw.close();
+    await app.close();
+    await db.destroy();
+  }
+}
