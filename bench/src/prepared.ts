@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
 import { createCaller, createContextInner } from '@roster/api';
-import type { Database } from '@roster/db';
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import { createDatabase } from '@roster/db';
+import { sql } from 'kysely';
 import { uuidFor } from './ids';
 import { leaveInput } from './roster';
 import type { OpsScenario } from './seed';
@@ -11,40 +9,17 @@ import { round } from './stats';
 
 export interface PreparedExperiment {
   operations: number;
-  /** Database backend CPU per leave (createCaller), statements sent unnamed as Kysely does. */
+  /** Database backend CPU per leave (createCaller), statements sent unnamed (`preparedStatements: false`). */
   unpreparedDbMs: number;
-  /** The same with every parameterized statement named (prepared once per connection, plan cached). */
+  /** The same as `@roster/db` runs by default: every statement prepared once per connection, plan reused. */
   preparedDbMs: number;
   unpreparedClientMs: number;
   preparedClientMs: number;
 }
 
-type Query = (...args: unknown[]) => unknown;
-
-/**
- * A pool whose clients name every statement after a hash of its text, so node-postgres prepares it once
- * per connection and PostgreSQL reuses the plan: what Roster's database work would cost with prepared
- * statements (a bench experiment: @roster/db does not do this).
- */
-function preparingPool(url: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as Query;
-    (client as unknown as { query: Query }).query = (...args: unknown[]) => {
-      const [text, values] = args;
-      if (args.length === 2 && typeof text === 'string' && Array.isArray(values) && values.length > 0) {
-        const name = `k${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
-        return query({ name, text, values });
-      }
-      return query(...args);
-    };
-  });
-  return pool;
-}
-
 async function run(url: string, s: OpsScenario, from: number, n: number, prepared: boolean) {
-  const pool = prepared ? preparingPool(url) : new pg.Pool({ connectionString: url, max: 1 });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // One connection, so the backend measured is the one that runs every leave.
+  const db = createDatabase({ url, maxConnections: 1, preparedStatements: prepared });
   try {
     const leave = async (i: number) => {
       const caller = createCaller(
@@ -56,8 +31,8 @@ async function run(url: string, s: OpsScenario, from: number, n: number, prepare
       await caller.members.leave(leaveInput(uuidFor(`${s.name}:org:${(i % s.orgs) + 1}`)));
     };
     for (let i = from; i < from + 5; i++) await leave(i);
-    const { rows } = await pool.query('select pg_backend_pid() as pid');
-    const pid = rows[0].pid as number;
+    const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db);
+    const pid = rows[0]!.pid;
     const db0 = processCpuMs(pid);
     const c0 = process.cpuUsage();
     for (let i = from + 5; i < from + 5 + n; i++) await leave(i);

@@ -145,7 +145,7 @@ export function formatReport(r: BenchResults): string {
     const pr = r.work.prepared;
     if (pr) {
       out.push(
-        `  prepared statements (experiment, ${pr.operations} sequential createCaller leaves): database CPU ${pr.unpreparedDbMs} ms/leave as sent today, ${pr.preparedDbMs} ms/leave with every statement prepared; client CPU ${pr.unpreparedClientMs} -> ${pr.preparedClientMs} ms`,
+        `  prepared statements (${pr.operations} sequential createCaller leaves): database CPU ${pr.unpreparedDbMs} ms/leave unprepared (DATABASE_PREPARED_STATEMENTS=0), ${pr.preparedDbMs} ms/leave prepared (the default); client CPU ${pr.unpreparedClientMs} -> ${pr.preparedClientMs} ms`,
       );
     }
   }
