@@ -3,7 +3,7 @@ import type { ApiKeyCaller, UserCaller } from '../context';
 import { RosterError } from '../errors';
 import { type AccessRule, assertAccess } from '../procedures';
 import type { Db } from '../queries/db';
-import { type ActorAccessState, readActorAccess } from '../queries/memberships';
+import { type ActorAccessState, readActorAccess, readMembershipChangeState } from '../queries/memberships';
 import { lockOrganization } from '../queries/organizations';
 
 /**
@@ -48,4 +48,37 @@ export async function lockOrganizationForActor(
   });
   const { role } = assertActorStillAllowed(caller, fresh, rule);
   return { organization, role };
+}
+
+/** Who changes a membership: a person (by user id) or an API key. */
+export type MembershipActor = { type: 'user'; userId: string } | { type: 'apiKey'; apiKeyId: string };
+
+/**
+ * The first two statements of every membership change (leave, remove, role change, ownership transfer):
+ * lock the organization, then read the actor, the target membership and the owner count under the lock
+ * (and, for a leave, where the actor goes next). An API key that authenticated before the lock but was
+ * revoked since (by its creator's leave or removal) is INVALID_API_KEY.
+ */
+export async function lockOrganizationForMembershipChange(
+  trx: Db,
+  params: {
+    organizationId: string;
+    actor: MembershipActor;
+    membershipId: string;
+    /** Also read the actor's next organization (a leave). */
+    withNextOrganization?: boolean;
+  },
+) {
+  const organization = await lockOrganization(trx, params.organizationId);
+  if (!organization) throw new RosterError('ORGANIZATION_NOT_FOUND');
+  const actorUserId = params.actor.type === 'user' ? params.actor.userId : null;
+  const state = await readMembershipChangeState(trx, {
+    organizationId: params.organizationId,
+    actorUserId,
+    actorApiKeyId: params.actor.type === 'apiKey' ? params.actor.apiKeyId : null,
+    targetMembershipId: params.membershipId,
+    nextOrganizationForUserId: params.withNextOrganization ? actorUserId : null,
+  });
+  if (params.actor.type === 'apiKey' && !state.actorApiKeyLive) throw new RosterError('INVALID_API_KEY');
+  return { organization, state };
 }

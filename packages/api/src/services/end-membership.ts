@@ -3,14 +3,13 @@ import type { Kysely } from 'kysely';
 import { RosterError } from '../errors';
 import { insertAuditEntryAndEvent } from '../queries/audit';
 import { endMembershipAndRevokeAccess } from '../queries/end-membership';
-import { readMembershipChangeState } from '../queries/memberships';
-import { lockOrganization } from '../queries/organizations';
 import { endMembershipRefusal } from '../rules';
+import { lockOrganizationForMembershipChange, type MembershipActor } from './actor';
 
 export interface EndMembershipParams {
   organizationId: string;
   /** Who acts: a person (by user id) or an API key. */
-  actor: { type: 'user'; userId: string } | { type: 'apiKey'; apiKeyId: string };
+  actor: MembershipActor;
   /** The membership to end. For a leave, the actor's own. */
   membershipId: string;
   /** `leave`: the actor ends their own membership; `remove`: they end someone else's (or their own, which is a leave). */
@@ -47,18 +46,13 @@ export async function endMembership(
 ): Promise<EndMembershipResult> {
   const actorUserId = params.actor.type === 'user' ? params.actor.userId : null;
   return db.transaction().execute(async (trx) => {
-    const organization = await lockOrganization(trx, params.organizationId);
-    if (!organization) throw new RosterError('ORGANIZATION_NOT_FOUND');
-
-    const state = await readMembershipChangeState(trx, {
+    // Also reads the actor's next organization: a removal of oneself is a leave.
+    const { organization, state } = await lockOrganizationForMembershipChange(trx, {
       organizationId: params.organizationId,
-      actorUserId,
-      actorApiKeyId: params.actor.type === 'apiKey' ? params.actor.apiKeyId : null,
-      targetMembershipId: params.membershipId,
-      nextOrganizationForUserId: actorUserId,
+      actor: params.actor,
+      membershipId: params.membershipId,
+      withNextOrganization: true,
     });
-    // The key authenticated before the lock; its creator's leave may have revoked it since.
-    if (params.actor.type === 'apiKey' && !state.actorApiKeyLive) throw new RosterError('INVALID_API_KEY');
     const isSelf = state.actor !== null && state.target !== null && state.actor.id === state.target.id;
     const kind = params.kind === 'leave' || isSelf ? 'leave' : 'remove';
     const refusal = endMembershipRefusal({

@@ -2,11 +2,9 @@ import type { Database, Role } from '@roster/db';
 import type { Kysely } from 'kysely';
 import { RosterError } from '../errors';
 import { insertAuditEntryAndEvent } from '../queries/audit';
-import { readMembershipChangeState, setMembershipRole } from '../queries/memberships';
-import { lockOrganization } from '../queries/organizations';
+import { setMembershipRole } from '../queries/memberships';
 import { roleChangeRefusal, transferRefusal } from '../rules';
-
-type Actor = { type: 'user'; userId: string } | { type: 'apiKey'; apiKeyId: string };
+import { lockOrganizationForMembershipChange, type MembershipActor } from './actor';
 
 /**
  * Changes a member's role under the organization lock, like a leave: a demotion racing a leave (or
@@ -16,20 +14,15 @@ type Actor = { type: 'user'; userId: string } | { type: 'apiKey'; apiKeyId: stri
  */
 export async function changeMemberRole(
   db: Kysely<Database>,
-  params: { organizationId: string; actor: Actor; membershipId: string; role: Role },
+  params: { organizationId: string; actor: MembershipActor; membershipId: string; role: Role },
 ) {
   const actorUserId = params.actor.type === 'user' ? params.actor.userId : null;
   return db.transaction().execute(async (trx) => {
-    const organization = await lockOrganization(trx, params.organizationId);
-    if (!organization) throw new RosterError('ORGANIZATION_NOT_FOUND');
-    const state = await readMembershipChangeState(trx, {
+    const { organization, state } = await lockOrganizationForMembershipChange(trx, {
       organizationId: params.organizationId,
-      actorUserId,
-      actorApiKeyId: params.actor.type === 'apiKey' ? params.actor.apiKeyId : null,
-      targetMembershipId: params.membershipId,
+      actor: params.actor,
+      membershipId: params.membershipId,
     });
-    // The key authenticated before the lock; its creator's leave may have revoked it since.
-    if (params.actor.type === 'apiKey' && !state.actorApiKeyLive) throw new RosterError('INVALID_API_KEY');
     const refusal = roleChangeRefusal({
       organizationStatus: organization.status,
       actor:
@@ -83,12 +76,10 @@ export async function transferOwnership(
   params: { organizationId: string; actorUserId: string; membershipId: string },
 ) {
   return db.transaction().execute(async (trx) => {
-    const organization = await lockOrganization(trx, params.organizationId);
-    if (!organization) throw new RosterError('ORGANIZATION_NOT_FOUND');
-    const state = await readMembershipChangeState(trx, {
+    const { organization, state } = await lockOrganizationForMembershipChange(trx, {
       organizationId: params.organizationId,
-      actorUserId: params.actorUserId,
-      targetMembershipId: params.membershipId,
+      actor: { type: 'user', userId: params.actorUserId },
+      membershipId: params.membershipId,
     });
     const refusal = transferRefusal({
       organizationStatus: organization.status,
