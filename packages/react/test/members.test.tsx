@@ -1,6 +1,6 @@
 import { act, renderHook, waitFor } from '@testing-library/react';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useMembers, useRemoveMember, useUpdateMemberRole } from '../src';
+import { trpc, useInvitations, useMembers, useRemoveMember, useUpdateMemberRole } from '../src';
 import {
   membershipRow,
   type Roster,
@@ -148,9 +148,17 @@ describe(`member hooks (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, (
     const { result } = renderHook(
       () => {
         const list = useMembers({ organizationId: organization.id });
+        // The removal revokes the member's API keys there: a cached list of them must refresh too.
+        const keys = trpc.apiKeys.list.useQuery({ organizationId: organization.id });
         // Read during render, as a screen showing a spinner would: TanStack Query re-renders only for
         // the properties a render read.
-        return { list, fetching: list.isFetching, updatedAt: list.dataUpdatedAt, remove: useRemoveMember() };
+        return {
+          list,
+          fetching: list.isFetching,
+          updatedAt: list.dataUpdatedAt,
+          keysUpdatedAt: keys.dataUpdatedAt,
+          remove: useRemoveMember(),
+        };
       },
       { wrapper },
     );
@@ -167,6 +175,7 @@ describe(`member hooks (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, (
       expect(result.current.updatedAt).toBeGreaterThan(submittedAt);
       expect(result.current.fetching).toBe(false);
     });
+    await waitFor(() => expect(result.current.keysUpdatedAt).toBeGreaterThan(submittedAt));
     expect(result.current.list.members.map((m) => m.id)).toEqual([
       organization.memberships[0]!.id,
       organization.memberships[1]!.id,
@@ -187,16 +196,27 @@ describe(`member hooks (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, (
       [member, 'member'],
     ]);
     const gate = gatedFetch();
-    gate.release();
     const { wrapper } = wrapperFor(roster, admin, { fetch: gate.fetch });
     const { result } = renderHook(
-      () => ({ list: useMembers({ organizationId: organization.id }), updateRole: useUpdateMemberRole() }),
+      () => {
+        const list = useMembers({ organizationId: organization.id });
+        const invitations = useInvitations(organization.id);
+        return {
+          list,
+          fetching: list.isFetching,
+          updatedAt: list.dataUpdatedAt,
+          invitationsUpdatedAt: invitations.dataUpdatedAt,
+          updateRole: useUpdateMemberRole(),
+        };
+      },
       { wrapper },
     );
     await waitFor(() => expect(result.current.list.members).toHaveLength(3));
+    await waitFor(() => expect(result.current.invitationsUpdatedAt).toBeGreaterThan(0));
+    const invitationsFetchedAt = result.current.invitationsUpdatedAt;
     const target = organization.memberships[2]!;
 
-    // Allowed: an admin turns a member into a viewer.
+    // Allowed: an admin turns a member into a viewer; shown before the server has answered.
     act(() =>
       result.current.updateRole.mutate({
         organizationId: organization.id,
@@ -204,11 +224,21 @@ describe(`member hooks (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, (
         role: 'viewer',
       }),
     );
+    await waitFor(() => expect(gate.held).toHaveLength(1));
+    expect(result.current.list.members.find((m) => m.id === target.id)?.role).toBe('viewer');
+    gate.release();
     await waitFor(() => expect(result.current.updateRole.isSuccess).toBe(true));
     await waitFor(() =>
       expect(result.current.list.members.find((m) => m.id === target.id)?.role).toBe('viewer'),
     );
     expect(await membershipRow(roster, target.id)).toMatchObject({ role: 'viewer' });
+    // The lists refresh after it, but not the invitations, which a role change does not touch.
+    const submittedAt = result.current.updateRole.submittedAt;
+    await waitFor(() => {
+      expect(result.current.updatedAt).toBeGreaterThan(submittedAt);
+      expect(result.current.fetching).toBe(false);
+    });
+    expect(result.current.invitationsUpdatedAt).toBe(invitationsFetchedAt);
 
     // Refused: an admin may not make anyone an owner. Refetches are held, so only the hook's own
     // rollback can put the role back.

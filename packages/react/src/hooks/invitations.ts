@@ -39,7 +39,9 @@ export function useRevokeInvitation(): RosterMutationResult<
   const utils = trpc.useUtils();
   return withReason(
     trpc.invitations.revoke.useMutation({
-      onSettled: () => utils.invitations.list.invalidate(),
+      // Only the invitation's own organization; a refusal (no result) refreshes every list, as it may be stale.
+      onSettled: (result) =>
+        utils.invitations.list.invalidate(result ? { organizationId: result.organizationId } : undefined),
     }),
   );
 }

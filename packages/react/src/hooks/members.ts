@@ -48,7 +48,7 @@ export function useRemoveMember(
     onSuccess: (result) => options.onRemoved?.(result),
     onSettled: (_result, _error, { organizationId }) => {
       // Not awaited: the outcome (and `reason`) shows at once; the lists refresh behind it.
-      void invalidateOrganization(utils, organizationId);
+      void invalidateAfterRemoval(utils, organizationId);
     },
   });
   return withReason(mutation);
@@ -75,7 +75,7 @@ export function useUpdateMemberRole(): RosterMutationResult<
     onError: (_error, _input, previous) => restore(queryClient, previous),
     onSettled: (_result, _error, { organizationId }) => {
       // Not awaited: the outcome (and `reason`) shows at once; the lists refresh behind it.
-      void invalidateOrganization(utils, organizationId);
+      void invalidateAfterRoleChange(utils, organizationId);
     },
   });
   return withReason(mutation);
@@ -93,18 +93,31 @@ export function useTransferOwnership(): RosterMutationResult<
   const mutation = trpc.members.transferOwnership.useMutation({
     onSettled: (_result, _error, { organizationId }) => {
       // Not awaited: the outcome (and `reason`) shows at once; the lists refresh behind it.
-      void invalidateOrganization(utils, organizationId);
+      void invalidateAfterRoleChange(utils, organizationId);
     },
   });
   return withReason(mutation);
 }
 
-/** After a membership change: the member lists, the caller's roles and owner counts, invitations, the audit log. */
-function invalidateOrganization(utils: ReturnType<typeof trpc.useUtils>, organizationId: string) {
+type Utils = ReturnType<typeof trpc.useUtils>;
+
+/**
+ * After a role change or an ownership transfer: the member lists, the caller's organizations (their
+ * role and the owner count), the audit log. Invitations and API keys are untouched by it.
+ */
+function invalidateAfterRoleChange(utils: Utils, organizationId: string) {
   return Promise.all([
     utils.members.list.invalidate({ organizationId }),
     utils.organizations.invalidate(),
-    utils.invitations.list.invalidate({ organizationId }),
     utils.auditLog.list.invalidate({ organizationId }),
+  ]);
+}
+
+/** After a removal, which also revokes the member's pending invitations and API keys there: those lists too. */
+function invalidateAfterRemoval(utils: Utils, organizationId: string) {
+  return Promise.all([
+    invalidateAfterRoleChange(utils, organizationId),
+    utils.invitations.list.invalidate({ organizationId }),
+    utils.apiKeys.list.invalidate({ organizationId }),
   ]);
 }
