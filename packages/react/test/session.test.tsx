@@ -53,10 +53,22 @@ describe(`useSession and invitations (${process.env.DATABASE_URL ? 'postgres' : 
     act(() => result.current.signIn({ email, password: 'wrong password, surely' }));
     await waitFor(() => expect(result.current.reason).toBe('INVALID_CREDENTIALS'));
     expect(result.current.user).toBeNull();
+    const sessionsOf = () =>
+      roster.t.db
+        .selectFrom('sessions')
+        .select('revoked_at')
+        .where('user_id', '=', user.id)
+        .orderBy('created_at')
+        .execute();
+    // A refused sign-in opens no session.
+    expect(await sessionsOf()).toHaveLength(1);
 
     act(() => result.current.signIn({ email, password }));
     await waitFor(() => expect(result.current.user?.id).toBe(user.id));
     expect(result.current.reason).toBeNull();
+    const afterSignIn = await sessionsOf();
+    expect(afterSignIn).toHaveLength(2);
+    expect(afterSignIn[1]!.revoked_at).toBeNull();
   });
 
   it('accepting an invitation adds the organization to useOrganizations', async () => {
