@@ -179,6 +179,17 @@ export async function membershipOf(app: App, organizationId: string, userId: str
     .executeTakeFirstOrThrow();
 }
 
+/** The active organization of the user's newest session (null when none is set). */
+export async function activeOrganizationOf(app: App, userId: string): Promise<string | null> {
+  const session = await app.t.db
+    .selectFrom('sessions')
+    .select('active_organization_id')
+    .where('user_id', '=', userId)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirstOrThrow();
+  return session.active_organization_id;
+}
+
 /** Waits until the element with focus has this text (focus moves a frame after a dialog opens). */
 export async function waitForFocus(page: Page, text: string): Promise<void> {
   await page.waitForFunction((expected) => document.activeElement?.textContent === expected, text);

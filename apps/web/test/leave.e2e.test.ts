@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type App,
+  activeOrganizationOf,
   hasChromium,
   membershipOf,
   newPage,
@@ -58,6 +59,8 @@ describe.skipIf(!hasChromium)('leaving an organization, in the browser', () => {
       role: 'owner',
       status: 'active',
     });
+    // The organization the user works in becomes their session's active one.
+    await expect.poll(() => activeOrganizationOf(app, ownerUser.id)).toBe(organization.id);
 
     // ...and invites a second user as a member.
     await owner
@@ -100,6 +103,7 @@ describe.skipIf(!hasChromium)('leaving an organization, in the browser', () => {
       role: 'member',
       status: 'active',
     });
+    await expect.poll(() => activeOrganizationOf(app, memberUser.id)).toBe(organization.id);
 
     // The owner's members page lists them.
     await owner.reload();
@@ -135,6 +139,8 @@ describe.skipIf(!hasChromium)('leaving an organization, in the browser', () => {
     const left = await membershipOf(app, organization.id, memberUser.id);
     expect(left).toMatchObject({ status: 'removed', removal_reason: 'left', removed_by: memberUser.id });
     expect(left.removed_at).not.toBeNull();
+    // The leave cleared the session's pointer to the organization.
+    expect(await activeOrganizationOf(app, memberUser.id)).toBeNull();
     const audit = await app.t.db
       .selectFrom('audit_log')
       .select(['action', 'actor_user_id', 'target_user_id'])

@@ -41,15 +41,13 @@ export function OnboardingScreen() {
 function CreateOrganization() {
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const session = useSession();
   const [name, setName] = useState('');
   const [slug, setSlug] = useState('');
   const [slugEdited, setSlugEdited] = useState(false);
   const create = useCreateOrganization({
-    onCreated: (organization) => {
-      session.setActiveOrganization({ organizationId: organization.id });
-      void navigate({ to: '/app/$orgSlug', params: { orgSlug: organization.slug } });
-    },
+    // The organization's layout makes it the session's active one (OrgLayout).
+    onCreated: (organization) =>
+      void navigate({ to: '/app/$orgSlug', params: { orgSlug: organization.slug } }),
   });
   const effectiveSlug = slugEdited ? slug : slugify(name);
   const submit = (event: FormEvent) => {
@@ -93,7 +91,6 @@ function MyInvitations() {
   const navigate = useNavigate();
   const session = useSession();
   const invitations = useMyInvitations();
-  const organizations = useOrganizations();
   const accept = useAcceptInvitation();
   return (
     <section className="card" aria-labelledby="invitations-title">
@@ -119,15 +116,10 @@ function MyInvitations() {
                 accept.mutate(
                   { invitationId: invitation.id },
                   {
-                    onSuccess: async () => {
-                      const organizationId = invitation.organization.id;
-                      session.setActiveOrganization({ organizationId });
-                      const list = await organizations.refetch();
-                      const slug =
-                        list.data?.find((organization) => organization.id === organizationId)?.slug ??
-                        invitation.organization.slug;
-                      await navigate({ to: '/app/$orgSlug', params: { orgSlug: slug } });
-                    },
+                    // The hook has already refreshed the caller's organizations, and the organization's
+                    // layout makes it the session's active one (OrgLayout).
+                    onSuccess: ({ organization }) =>
+                      void navigate({ to: '/app/$orgSlug', params: { orgSlug: organization.slug } }),
                   },
                 )
               }
