@@ -1,7 +1,6 @@
 import type { Database, OutboxEvent } from '@roster/db';
-import { type Kysely, sql, type Transaction } from 'kysely';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import { type Kysely, sql } from 'kysely';
+import type { Db } from '../queries/db';
 
 /** Writes an event to the outbox; call it inside the transaction of the change it announces. */
 export async function enqueueEvent(

@@ -1,7 +1,4 @@
-import type { Database } from '@roster/db';
-import type { Kysely, Transaction } from 'kysely';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db } from '../queries/db';
 
 export async function insertWebhook(
   db: Db,

@@ -2,18 +2,6 @@ import type { Role } from '@roster/db';
 import { sql } from 'kysely';
 import { type Db, KEYSET_TIME_FORMAT } from './db';
 
-/** How many active owners the organization has. */
-export async function countActiveOwners(db: Db, organizationId: string): Promise<number> {
-  const row = await db
-    .selectFrom('memberships')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('organization_id', '=', organizationId)
-    .where('status', '=', 'active')
-    .where('role', '=', 'owner')
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
 export interface MembershipChangeState {
   activeOwnerCount: number;
   /** The acting person's active membership; null for API keys or when it is no longer active. */

@@ -3,6 +3,7 @@ import { API_KEY_SCOPES } from '../../context';
 import { generateApiKey } from '../../identity/api-key-format';
 import { sha256Hex } from '../../identity/tokens';
 import { type AccessRule, requireRole } from '../../procedures';
+import { insertAuditEntry } from '../../queries/audit';
 import { lockOrganizationForActor } from '../../services/actor';
 import { id, name } from '../../validation';
 
@@ -43,15 +44,13 @@ export const create = requireRole(rule)
         })
         .returning(['id', 'name', 'prefix', 'scopes', 'created_at'])
         .executeTakeFirstOrThrow();
-      await trx
-        .insertInto('audit_log')
-        .values({
-          organization_id: input.organizationId,
-          action: 'api_key.created',
-          actor_user_id: userId,
-          metadata: { apiKeyId: row.id, name: row.name, prefix: row.prefix, scopes: row.scopes },
-        })
-        .execute();
+      await insertAuditEntry(trx, {
+        organizationId: input.organizationId,
+        action: 'api_key.created',
+        actorUserId: userId,
+        actorApiKeyId: null,
+        metadata: { apiKeyId: row.id, name: row.name, prefix: row.prefix, scopes: row.scopes },
+      });
       return {
         id: row.id,
         name: row.name,

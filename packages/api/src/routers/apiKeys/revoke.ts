@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { RosterError } from '../../errors';
 import { type AccessRule, requireRole } from '../../procedures';
+import { insertAuditEntry } from '../../queries/audit';
 import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
 
@@ -28,15 +29,13 @@ export const revoke = requireRole(rule)
         .returning(['id', 'name', 'prefix', 'revoked_at'])
         .executeTakeFirst();
       if (!row) throw new RosterError('API_KEY_NOT_FOUND');
-      await trx
-        .insertInto('audit_log')
-        .values({
-          organization_id: input.organizationId,
-          action: 'api_key.revoked',
-          actor_user_id: userId,
-          metadata: { apiKeyId: row.id, name: row.name, prefix: row.prefix },
-        })
-        .execute();
+      await insertAuditEntry(trx, {
+        organizationId: input.organizationId,
+        action: 'api_key.revoked',
+        actorUserId: userId,
+        actorApiKeyId: null,
+        metadata: { apiKeyId: row.id, name: row.name, prefix: row.prefix },
+      });
       return { id: row.id, revokedAt: row.revoked_at! };
     });
   });

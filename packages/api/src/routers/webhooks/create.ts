@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { RosterError } from '../../errors';
 import { generateWebhookSecret } from '../../events/signing';
-import { insertWebhook } from '../../events/webhooks';
+import { countOrganizationWebhooks, insertWebhook } from '../../events/webhooks';
 import { type AccessRule, requireRole } from '../../procedures';
+import { insertAuditEntry } from '../../queries/audit';
 import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
 
@@ -29,12 +30,7 @@ export const create = requireRole(rule)
       // Serialize with other changes to this organization, so the limit below holds under concurrency,
       // and re-check the owner under the lock (a leave may have committed since the guard).
       await lockOrganizationForActor(trx, ctx.caller, input.organizationId, rule);
-      const existing = await trx
-        .selectFrom('webhooks')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('organization_id', '=', input.organizationId)
-        .executeTakeFirstOrThrow();
-      if (Number(existing.n) >= MAX_WEBHOOKS_PER_ORGANIZATION) {
+      if ((await countOrganizationWebhooks(trx, input.organizationId)) >= MAX_WEBHOOKS_PER_ORGANIZATION) {
         throw new RosterError(
           'WEBHOOK_LIMIT_REACHED',
           `An organization may have at most ${MAX_WEBHOOKS_PER_ORGANIZATION} webhooks`,
@@ -49,15 +45,13 @@ export const create = requireRole(rule)
         secret,
         createdBy: userId,
       });
-      await trx
-        .insertInto('audit_log')
-        .values({
-          organization_id: input.organizationId,
-          action: 'webhook.created',
-          actor_user_id: userId,
-          metadata: { webhookId: webhook.id, url: webhook.url },
-        })
-        .execute();
+      await insertAuditEntry(trx, {
+        organizationId: input.organizationId,
+        action: 'webhook.created',
+        actorUserId: userId,
+        actorApiKeyId: null,
+        metadata: { webhookId: webhook.id, url: webhook.url },
+      });
       return {
         id: webhook.id,
         url: webhook.url,

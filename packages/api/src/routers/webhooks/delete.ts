@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RosterError } from '../../errors';
 import { deleteOrganizationWebhook } from '../../events/webhooks';
 import { type AccessRule, requireRole } from '../../procedures';
+import { insertAuditEntry } from '../../queries/audit';
 import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
 
@@ -16,15 +17,13 @@ export const deleteWebhook = requireRole(rule)
       const deleted = await deleteOrganizationWebhook(trx, input.organizationId, input.webhookId);
       // A webhook of another organization is indistinguishable from one that does not exist.
       if (!deleted) throw new RosterError('WEBHOOK_NOT_FOUND');
-      await trx
-        .insertInto('audit_log')
-        .values({
-          organization_id: input.organizationId,
-          action: 'webhook.deleted',
-          actor_user_id: ctx.actor.userId,
-          metadata: { webhookId: deleted.id, url: deleted.url },
-        })
-        .execute();
+      await insertAuditEntry(trx, {
+        organizationId: input.organizationId,
+        action: 'webhook.deleted',
+        actorUserId: ctx.actor.userId,
+        actorApiKeyId: null,
+        metadata: { webhookId: deleted.id, url: deleted.url },
+      });
       return { id: deleted.id };
     });
   });
