@@ -61,25 +61,30 @@ const PREPARABLE = /^\s*\(*\s*(select|insert|update|delete|with|merge|values)\b/
  * cannot grow the connection's memory (or the backend's) without bound.
  */
 class PreparingClient extends ResilientClient {
-  readonly #prepared = new Set<string>();
+  /** Statement text -> its name, for the statements this connection prepares (hashed once per text). */
+  readonly #prepared = new Map<string, string>();
 
   // pg's Client.query has many overloads; this forwards every call shape untouched except (text, values).
   override query(...args: unknown[]): any {
     const [text, values] = args;
-    if (
-      args.length === 2 &&
-      typeof text === 'string' &&
-      Array.isArray(values) &&
-      values.length > 0 &&
-      PREPARABLE.test(text)
-    ) {
-      const name = `r_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
-      if (this.#prepared.has(name) || this.#prepared.size < MAX_PREPARED_STATEMENTS_PER_CONNECTION) {
-        this.#prepared.add(name);
+    if (args.length === 2 && typeof text === 'string' && Array.isArray(values) && values.length > 0) {
+      const name = this.#nameFor(text);
+      if (name) {
         return (super.query as (config: pg.QueryConfig) => Promise<pg.QueryResult>)({ name, text, values });
       }
     }
     return (super.query as (...a: unknown[]) => unknown)(...args);
+  }
+
+  /** The statement's name, or undefined when it is not worth preparing or the connection is at its cap. */
+  #nameFor(text: string): string | undefined {
+    const known = this.#prepared.get(text);
+    if (known || this.#prepared.size >= MAX_PREPARED_STATEMENTS_PER_CONNECTION || !PREPARABLE.test(text)) {
+      return known;
+    }
+    const name = `r_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+    this.#prepared.set(text, name);
+    return name;
   }
 }
 

@@ -49,6 +49,11 @@ describe.runIf(onPostgres)('prepared statements (postgres)', () => {
         expect(inside).toHaveLength(2);
         expect(inside.some((s) => s.startsWith('insert into "organizations"'))).toBe(true);
         expect(inside.some((s) => s.startsWith('select "name" from "organizations"'))).toBe(true);
+        // Reused, not prepared again: the one select statement was executed three times.
+        const { rows: plans } = await sql<{ executions: number }>`
+          select (generic_plans + custom_plans)::int as executions from pg_prepared_statements
+          where statement like 'select "name" from "organizations"%'`.execute(trx);
+        expect(plans).toEqual([{ executions: 3 }]);
       });
       // The transaction committed, and BEGIN/COMMIT were not prepared.
       expect(await preparedOn(db)).toHaveLength(2);
@@ -105,6 +110,8 @@ describe.runIf(onPostgres)('prepared statements (postgres)', () => {
       );
       const { rows } = await sql<{ v: number }>`select ${2}::int as v`.execute(db);
       expect(rows[0]?.v).toBe(2);
+      // The failed statement left nothing prepared behind; the one that ran is prepared.
+      expect(await preparedOn(db)).toEqual(['select $1::int as v']);
     });
   });
 });
