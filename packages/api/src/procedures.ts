@@ -4,6 +4,7 @@ import type { Actor, ApiKeyCaller, ApiKeyScope, UserCaller } from './context';
 import { RosterError } from './errors';
 import { rejectUnstorableText } from './input-guards';
 import { findOrganizationAccess } from './queries/access';
+import type { RuleActor } from './rules';
 import { baseProcedure } from './trpc';
 import { id } from './validation';
 
@@ -127,7 +128,7 @@ export function assertAccess(
 export function ruleActorOf(ctx: {
   caller: UserCaller | ApiKeyCaller;
   membership: { role: Role } | null;
-}): { type: 'user'; role: Role } | { type: 'apiKey' } {
+}): RuleActor {
   if (ctx.caller.type === 'apiKey') return { type: 'apiKey' };
   if (!ctx.membership) throw new RosterError('ORGANIZATION_NOT_FOUND');
   return { type: 'user', role: ctx.membership.role };

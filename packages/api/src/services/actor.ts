@@ -5,6 +5,7 @@ import { type AccessRule, assertAccess } from '../procedures';
 import type { Db } from '../queries/db';
 import { type ActorAccessState, readActorAccess, readMembershipChangeState } from '../queries/memberships';
 import { lockOrganization } from '../queries/organizations';
+import type { RuleActor } from '../rules';
 
 /**
  * The guard's verdict again, on what was re-read under the organization lock: access ends with the
@@ -13,7 +14,7 @@ import { lockOrganization } from '../queries/organizations';
  * who is no longer an active member gets ORGANIZATION_NOT_FOUND, like at the guard; a person whose role
  * changed is checked against the allowlist again. Returns the fresh role (null for API keys).
  */
-export function assertActorStillAllowed(
+function assertActorStillAllowed(
   caller: UserCaller | ApiKeyCaller,
   fresh: Pick<ActorAccessState, 'role' | 'apiKeyLive'>,
   rule?: AccessRule,
@@ -32,12 +33,15 @@ export function assertActorStillAllowed(
  * Locks the organization (serializing with leaves, removals and role changes) and re-checks the actor
  * after the lock — two statements. For mutations whose guard ran before the lock: without the re-check,
  * a request that authenticated just before its actor's leave committed would still act after it.
+ * With `memberEmail`, the same statement also reads whether that email is already an active member.
+ * Returns the fresh role (null for API keys) and the actor as the domain rules see it.
  */
 export async function lockOrganizationForActor(
   trx: Db,
   caller: UserCaller | ApiKeyCaller,
   organizationId: string,
   rule: AccessRule,
+  options: { memberEmail?: string } = {},
 ) {
   const organization = await lockOrganization(trx, organizationId);
   if (!organization) throw new RosterError('ORGANIZATION_NOT_FOUND');
@@ -45,13 +49,22 @@ export async function lockOrganizationForActor(
     organizationId,
     actorUserId: caller.type === 'user' ? caller.userId : null,
     actorApiKeyId: caller.type === 'apiKey' ? caller.apiKeyId : null,
+    memberEmail: options.memberEmail ?? null,
   });
   const { role } = assertActorStillAllowed(caller, fresh, rule);
-  return { organization, role };
+  const ruleActor: RuleActor = role ? { type: 'user', role } : { type: 'apiKey' };
+  return { organization, role, ruleActor, emailIsActiveMember: fresh.emailIsActiveMember };
 }
 
 /** Who changes a membership: a person (by user id) or an API key. */
 export type MembershipActor = { type: 'user'; userId: string } | { type: 'apiKey'; apiKeyId: string };
+
+/** The authenticated caller as a membership change names its actor. */
+export function membershipActorOf(caller: UserCaller | ApiKeyCaller): MembershipActor {
+  return caller.type === 'user'
+    ? { type: 'user', userId: caller.userId }
+    : { type: 'apiKey', apiKeyId: caller.apiKeyId };
+}
 
 /**
  * The first two statements of every membership change (leave, remove, role change, ownership transfer):

@@ -5,17 +5,15 @@ import { type AccessRule, requireRole, ruleActorOf } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
 import { isUniqueViolation } from '../../queries/db';
 import { insertInvitation, retireExpiredInvitation } from '../../queries/invitations';
-import { readActorAccess } from '../../queries/memberships';
-import { lockOrganization } from '../../queries/organizations';
-import { canManageInvitation, INVITATION_TTL_MS } from '../../rules';
-import { assertActorStillAllowed } from '../../services/actor';
+import { canManageInvitation, INVITATION_TTL_MS, type RuleActor } from '../../rules';
+import { lockOrganizationForActor } from '../../services/actor';
 import { email, id, role } from '../../validation';
 
 export const createInvitationInput = z.strictObject({ organizationId: id, email, role });
 
 const rule: AccessRule = { roles: ['owner', 'admin'], apiKeyScope: 'members:write' };
 
-function assertMayInvite(actor: ReturnType<typeof ruleActorOf>, role: Role) {
+function assertMayInvite(actor: RuleActor, role: Role) {
   if (!canManageInvitation(actor, role)) {
     throw new RosterError('INSUFFICIENT_ROLE', `You may not invite someone as ${role}`, {
       details: { role },
@@ -35,20 +33,18 @@ export const create = requireRole(rule)
     const invitedBy = ctx.caller.type === 'user' ? ctx.caller.userId : ctx.caller.createdBy;
     try {
       return await ctx.db.transaction().execute(async (trx) => {
-        const organization = await lockOrganization(trx, input.organizationId);
-        if (!organization) throw new RosterError('ORGANIZATION_NOT_FOUND');
         // The guard ran before the lock: re-read the actor (and whether the invitee is a member) after it.
-        const fresh = await readActorAccess(trx, {
-          organizationId: input.organizationId,
-          actorUserId: ctx.caller.type === 'user' ? ctx.caller.userId : null,
-          actorApiKeyId: ctx.caller.type === 'apiKey' ? ctx.caller.apiKeyId : null,
-          memberEmail: input.email,
-        });
-        const { role: freshRole } = assertActorStillAllowed(ctx.caller, fresh, rule);
-        assertMayInvite(freshRole ? { type: 'user', role: freshRole } : { type: 'apiKey' }, input.role);
+        const { organization, ruleActor, emailIsActiveMember } = await lockOrganizationForActor(
+          trx,
+          ctx.caller,
+          input.organizationId,
+          rule,
+          { memberEmail: input.email },
+        );
+        assertMayInvite(ruleActor, input.role);
         if (organization.status === 'deletion_scheduled')
           throw new RosterError('ORGANIZATION_DELETION_SCHEDULED');
-        if (fresh.emailIsActiveMember) throw new RosterError('ALREADY_MEMBER');
+        if (emailIsActiveMember) throw new RosterError('ALREADY_MEMBER');
         await retireExpiredInvitation(trx, input.organizationId, input.email);
         const invitation = await insertInvitation(trx, {
           organizationId: input.organizationId,

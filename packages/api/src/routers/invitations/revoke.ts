@@ -46,8 +46,8 @@ export const revoke = invitationProcedure.mutation(async ({ ctx, input }) => {
   return ctx.db.transaction().execute(async (trx) => {
     // Serialized with leaves and removals: the actor is re-read after the lock, so a key revoked by its
     // creator's leave (or a person who left) no longer acts, even if the guard ran before that commit.
-    const { role } = await lockOrganizationForActor(trx, ctx.caller, ctx.organization.id, rule);
-    if (!canManageInvitation(role ? { type: 'user', role } : { type: 'apiKey' }, ctx.invitation.role)) {
+    const { ruleActor } = await lockOrganizationForActor(trx, ctx.caller, ctx.organization.id, rule);
+    if (!canManageInvitation(ruleActor, ctx.invitation.role)) {
       throw new RosterError(
         'INSUFFICIENT_ROLE',
         `You may not revoke an invitation as ${ctx.invitation.role}`,

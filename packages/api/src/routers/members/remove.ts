@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { assertAccess, orgProcedure } from '../../procedures';
+import { membershipActorOf } from '../../services/actor';
 import { endMembership } from '../../services/end-membership';
 import { id } from '../../validation';
 
@@ -25,10 +26,7 @@ export const remove = orgProcedure
   .mutation(async ({ ctx, input }) => {
     const result = await endMembership(ctx.db, {
       organizationId: input.organizationId,
-      actor:
-        ctx.caller.type === 'user'
-          ? { type: 'user', userId: ctx.caller.userId }
-          : { type: 'apiKey', apiKeyId: ctx.caller.apiKeyId },
+      actor: membershipActorOf(ctx.caller),
       membershipId: input.memberId,
       kind: 'remove',
       keepApiKeys: input.keepApiKeys ?? false,

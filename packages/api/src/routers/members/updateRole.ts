@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { requireRole } from '../../procedures';
+import { membershipActorOf } from '../../services/actor';
 import { changeMemberRole } from '../../services/roles';
 import { id, role } from '../../validation';
 
@@ -11,10 +12,7 @@ export const updateRole = requireRole({ roles: ['owner', 'admin'], apiKeyScope: 
   .mutation(async ({ ctx, input }) =>
     changeMemberRole(ctx.db, {
       organizationId: input.organizationId,
-      actor:
-        ctx.caller.type === 'user'
-          ? { type: 'user', userId: ctx.caller.userId }
-          : { type: 'apiKey', apiKeyId: ctx.caller.apiKeyId },
+      actor: membershipActorOf(ctx.caller),
       membershipId: input.memberId,
       role: input.role,
     }),
