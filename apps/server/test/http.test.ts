@@ -1,4 +1,3 @@
-import { migrateToLatest } from '@roster/db';
 import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +9,6 @@ let base: string;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  await migrateToLatest(t.db);
   app = await buildServer({ db: t.db, logLevel: 'silent' });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
 });

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../src/app';
+import { seedOrganization } from './reliability/fixtures';
 
 /**
  * Every error body carries the request id (`error.data.requestId`, equal to the `x-request-id` response
@@ -56,24 +57,10 @@ async function post(url: string, input: unknown, headers: Record<string, string>
 
 /** A user with a session, an active member of a fresh organization. */
 async function member() {
-  const tag = randomUUID().slice(0, 8);
-  const user = await db
-    .insertInto('users')
-    .values({ email: `rid-${tag}@example.test`, name: `Rid ${tag}` })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const org = await db
-    .insertInto('organizations')
-    .values({ name: `Rid ${tag}`, slug: `rid-${tag}` })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const membership = await db
-    .insertInto('memberships')
-    .values({ organization_id: org.id, user_id: user.id, role: 'member' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const { token } = await createSession(db, user.id, org.id);
-  return { userId: user.id, orgId: org.id, membershipId: membership.id, token };
+  const org = await seedOrganization(db, ['member']);
+  const { userId, membershipId } = org.members[0]!;
+  const { token } = await createSession(db, userId, org.id);
+  return { userId, orgId: org.id, membershipId, token };
 }
 
 async function membershipStatus(id: string) {

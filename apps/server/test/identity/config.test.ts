@@ -36,11 +36,12 @@ describe('identity configuration', () => {
 });
 
 describe(`startServer applies the identity configuration (${DB_KIND})`, () => {
-  let t: TestDatabase;
+  let t: TestDatabase | undefined;
   let server: RunningServer;
 
   beforeAll(async () => {
-    t = await createTestDatabase();
+    // On Postgres the server gets a test database of its own; on PGlite it opens one in memory itself.
+    t = process.env.DATABASE_URL ? await createTestDatabase() : undefined;
     const config = loadConfig({
       PORT: '0',
       HOST: '127.0.0.1',
@@ -52,7 +53,7 @@ describe(`startServer applies the identity configuration (${DB_KIND})`, () => {
       RATE_LIMIT_WINDOW_SECONDS: '30',
       AUTH_RATE_LIMIT_MAX: '2',
       ALLOWED_ORIGINS: 'https://app.example.com',
-      ...(t.url ? { DATABASE_URL: t.url } : { DATA_DIR: 'memory://' }),
+      ...(t?.url ? { DATABASE_URL: t.url } : { DATA_DIR: 'memory://' }),
     });
     server = await startServer(config);
   });

@@ -7,6 +7,7 @@ import type { TRPCError } from '@trpc/server';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Authenticate } from '../../src/app';
+import { seedOrganization as seedOrganizationOf } from '../identity/helpers';
 
 /** A user, straight into the database (no identity flow needed for these tests). */
 export async function seedUser(db: Kysely<Database>, label = 'user') {
@@ -18,25 +19,21 @@ export async function seedUser(db: Kysely<Database>, label = 'user') {
     .executeTakeFirstOrThrow();
 }
 
-/** An organization with one active member per role given (the first one is usually the owner). */
+/** An organization with one new user as active member per role given (the first one is usually the owner). */
 export async function seedOrganization(db: Kysely<Database>, roles: Role[] = ['owner']) {
-  const tag = randomUUID().slice(0, 8);
-  const organization = await db
-    .insertInto('organizations')
-    .values({ name: `Org ${tag}`, slug: `org-${tag}` })
-    .returning(['id', 'slug'])
-    .executeTakeFirstOrThrow();
-  const members: Array<{ userId: string; membershipId: string; role: Role; email: string }> = [];
-  for (const role of roles) {
-    const user = await seedUser(db, role);
-    const membership = await db
-      .insertInto('memberships')
-      .values({ organization_id: organization.id, user_id: user.id, role })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    members.push({ userId: user.id, membershipId: membership.id, role, email: user.email });
-  }
-  return { ...organization, members };
+  const users: Array<{ id: string; email: string; role: Role }> = [];
+  for (const role of roles) users.push({ ...(await seedUser(db, role)), role });
+  const { id, slug, memberships } = await seedOrganizationOf(
+    db,
+    users.map((user) => ({ userId: user.id, role: user.role })),
+  );
+  const members = users.map((user) => ({
+    userId: user.id,
+    membershipId: memberships[user.id]!,
+    role: user.role,
+    email: user.email,
+  }));
+  return { id, slug, members };
 }
 
 export function userCaller(userId: string): Caller {
