@@ -325,6 +325,7 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
       expect(me.reason).toBe('SESSION_REQUIRED');
       const leave = await mutate(base, 'members.leave', { organizationId: org.id }, { apiKey: key.key });
       expect(leave.reason).toBe('SESSION_REQUIRED');
+      expect(await membershipStatus(org.memberships[owner.user.id]!)).toBe('active');
     });
   });
 
@@ -332,7 +333,22 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
     it('a removed admin’s session and keys lose the organization with the commit', async () => {
       const { org, owner, admin } = await team();
       const key = await createKey(base, admin.cookie, org.id, ['members:read']);
-      await mutate(base, 'auth.setActiveOrganization', { organizationId: org.id }, { cookie: admin.cookie });
+      const activeOrganizationOf = async (userId: string) =>
+        (
+          await s.db
+            .selectFrom('sessions')
+            .select('active_organization_id')
+            .where('user_id', '=', userId)
+            .execute()
+        ).map((row) => row.active_organization_id);
+      const pointed = await mutate(
+        base,
+        'auth.setActiveOrganization',
+        { organizationId: org.id },
+        { cookie: admin.cookie },
+      );
+      expect(pointed.status).toBe(200);
+      expect(await activeOrganizationOf(admin.user.id)).toEqual([org.id]);
       expect(
         (await query(base, 'members.list', { organizationId: org.id }, { cookie: admin.cookie })).status,
       ).toBe(200);
@@ -349,6 +365,8 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
       expect(removed.status).toBe(200);
       expect(await membershipStatus(org.memberships[admin.user.id]!)).toBe('removed');
       expect((await keyRow(key.id)).revoked_at).toBeInstanceOf(Date);
+      // The session's pointer to the organization is cleared (auth.me would hide a stale one).
+      expect(await activeOrganizationOf(admin.user.id)).toEqual([null]);
 
       const bySession = await query(
         base,
@@ -379,6 +397,7 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
         { cookie: owner.cookie },
       );
       expect(removed.status).toBe(200);
+      expect(await membershipStatus(org.memberships[admin.user.id]!)).toBe('removed');
       expect((await keyRow(key.id)).revoked_at).toBeNull();
       expect(
         (await query(base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).status,
@@ -393,6 +412,7 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
       const key = await createKey(base, admin.cookie, org.id, ['members:read']);
       const left = await mutate(base, 'members.leave', { organizationId: org.id }, { cookie: admin.cookie });
       expect(left.status).toBe(200);
+      expect(await membershipStatus(org.memberships[admin.user.id]!)).toBe('removed');
       expect((await keyRow(key.id)).revoked_at).toBeInstanceOf(Date);
       expect(
         (await query(base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).reason,

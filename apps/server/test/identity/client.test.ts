@@ -105,12 +105,19 @@ describe(`@roster/client against the server (${DB_KIND})`, () => {
     );
     expect(errorReason(mistyped)).toBe('INVALID_API_KEY');
 
-    await mutate(
+    const revoke = await mutate(
       base,
       'apiKeys.revoke',
       { organizationId: org.id, apiKeyId: key.id },
       { cookie: owner.cookie },
     );
+    expect(revoke.status).toBe(200);
+    const keyRow = await s.db
+      .selectFrom('api_keys')
+      .select('revoked_at')
+      .where('id', '=', key.id)
+      .executeTakeFirstOrThrow();
+    expect(keyRow.revoked_at).toBeInstanceOf(Date);
     const revoked = await caught(
       createRosterClient({ url: base, apiKey: key.key }).members.list.query({ organizationId: org.id }),
     );

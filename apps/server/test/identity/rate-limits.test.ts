@@ -174,6 +174,12 @@ describe(`rate limits over HTTP (${DB_KIND})`, () => {
       expect(results[0]!.error!.data.reason).toBe('INVALID_CREDENTIALS');
       expect(results[1]!.error).toBeUndefined();
       expect(batch.headers.get('ratelimit-remaining')).toBe('0');
+      expect(await s.db.selectFrom('users').select('email').where('email', '=', email).execute()).toEqual([
+        { email },
+      ]);
+      const sessionsOf = () =>
+        s.db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute();
+      const sessionsBefore = await sessionsOf();
 
       const third = await fetch(`${base}/trpc/auth.signOut,auth.signIn?batch=1`, {
         method: 'POST',
@@ -184,6 +190,7 @@ describe(`rate limits over HTTP (${DB_KIND})`, () => {
       expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
       const refused = (await third.json()) as Array<{ error: { data: { reason: string } } }>;
       expect(refused.map((r) => r.error.data.reason)).toEqual(['RATE_LIMITED', 'RATE_LIMITED']);
+      expect(await sessionsOf()).toEqual(sessionsBefore);
     });
   });
 

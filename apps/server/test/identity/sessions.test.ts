@@ -137,6 +137,12 @@ describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
       password: PASSWORD,
     });
     expect(res.data.activeOrganizationId).toBe(first.id);
+    const session = await s.db
+      .selectFrom('sessions')
+      .select('active_organization_id')
+      .where('token_hash', '=', sha256Hex(tokenOf(res.sessionCookie!)))
+      .executeTakeFirstOrThrow();
+    expect(session.active_organization_id).toBe(first.id);
     const me = await query<{ activeOrganizationId: string }>(base, 'auth.me', undefined, {
       cookie: res.sessionCookie,
     });
@@ -169,6 +175,12 @@ describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
     // Other sessions of the same user stay.
     const other = await mutate(base, 'auth.signIn', { email: user.email, password: PASSWORD });
     expect((await query(base, 'auth.me', undefined, { cookie: other.sessionCookie })).status).toBe(200);
+    const otherSession = await s.db
+      .selectFrom('sessions')
+      .select('revoked_at')
+      .where('token_hash', '=', sha256Hex(tokenOf(other.sessionCookie!)))
+      .executeTakeFirstOrThrow();
+    expect(otherSession.revoked_at).toBeNull();
   });
 
   it('treats an expired session as signed out', async () => {
@@ -225,10 +237,17 @@ describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
 
   it('refuses a password sign-in for a user with no password (made by an identity provider)', async () => {
     const email = uniqueEmail('sso');
-    await s.db.insertInto('users').values({ email, name: 'SSO' }).execute();
+    const sso = await s.db
+      .insertInto('users')
+      .values({ email, name: 'SSO' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const res = await mutate(base, 'auth.signIn', { email, password: PASSWORD });
     expect(res.reason).toBe('INVALID_CREDENTIALS');
     expect(res.sessionCookie).toBeUndefined();
+    expect(await s.db.selectFrom('sessions').select('id').where('user_id', '=', sso.id).execute()).toEqual(
+      [],
+    );
   });
 
   it('takes a product’s own authenticate instead of sessions and keys', async () => {
@@ -332,6 +351,13 @@ describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
       );
       expect(res.reason).toBe('FORBIDDEN_ORIGIN');
       expect(res.sessionCookie).toBeUndefined();
+      // Only the sign-up's own session exists.
+      const sessions = await s.db
+        .selectFrom('sessions')
+        .select('id')
+        .where('user_id', '=', user.id)
+        .execute();
+      expect(sessions).toHaveLength(1);
     });
 
     it('allows the server’s own origin, a configured one, and queries from anywhere', async () => {
