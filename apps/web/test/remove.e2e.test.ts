@@ -86,6 +86,8 @@ describe.skipIf(!hasChromium)('removing a member, in the browser', () => {
     await dialog.getByRole('button', { name: 'Remove Mia Member' }).click();
     await page.getByText('Mia Member was removed. Revoked: 0 API keys and 0 pending invitations.').waitFor();
     expect(await row('Mia Member').count()).toBe(0);
+    // The button that opened the dialog left with its row: focus goes to the page's heading, not to <body>.
+    await page.waitForFunction(() => document.activeElement?.matches('h1') === true);
     expect(await membershipOf(app, organization.id, member.id)).toMatchObject({
       status: 'removed',
       removal_reason: 'removed',

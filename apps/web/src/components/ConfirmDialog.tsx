@@ -16,6 +16,8 @@ export interface ConfirmDialogProps {
   pending?: boolean;
   error?: unknown;
   onConfirm(): void;
+  /** Where focus goes on close; by default back to the trigger. Call `event.preventDefault()` to move it yourself. */
+  onCloseAutoFocus?(event: Event): void;
 }
 
 /**
@@ -28,7 +30,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
       <AlertDialog.Trigger asChild>{props.trigger}</AlertDialog.Trigger>
       <AlertDialog.Portal>
         <AlertDialog.Overlay className="dialog-overlay" />
-        <AlertDialog.Content className="dialog">
+        <AlertDialog.Content className="dialog" onCloseAutoFocus={props.onCloseAutoFocus}>
           <AlertDialog.Title className="dialog-title">{props.title}</AlertDialog.Title>
           <AlertDialog.Description asChild>
             <div className="dialog-text">{props.description}</div>

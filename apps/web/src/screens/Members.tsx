@@ -8,7 +8,7 @@ import {
   useSession,
   useUpdateMemberRole,
 } from '@roster/react';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useAppState } from '../app-state';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -37,6 +37,7 @@ export function MembersScreen() {
   const soleOwner = isSoleOwner(organization);
   const [actionError, setActionError] = useState<unknown>(null);
   const manage = canManageMembers(organization.role);
+  const headingRef = useRef<HTMLHeadingElement>(null);
 
   const onRemove = (member: Member) => {
     setActionError(null);
@@ -68,7 +69,9 @@ export function MembersScreen() {
 
   return (
     <div className="stack">
-      <h1>{t('members.title')}</h1>
+      <h1 ref={headingRef} tabIndex={-1}>
+        {t('members.title')}
+      </h1>
       <ErrorText error={actionError ?? members.error} />
       <div className="table-wrap">
         <table className="table">
@@ -119,6 +122,7 @@ export function MembersScreen() {
                         member={member}
                         organizationName={organization.name}
                         onRemove={onRemove}
+                        focusAfterRemoval={() => headingRef.current?.focus()}
                       />
                     )}
                   </td>
@@ -184,13 +188,17 @@ function RemoveMember({
   member,
   organizationName,
   onRemove,
+  focusAfterRemoval,
 }: {
   member: Member;
   organizationName: string;
   onRemove(member: Member): void;
+  /** Where focus goes once confirmed: the button that opened the dialog leaves with its row. */
+  focusAfterRemoval(): void;
 }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState(false);
+  const confirmed = useRef(false);
   const names = { name: member.name, email: member.email, organization: organizationName };
   return (
     <ConfirmDialog
@@ -200,7 +208,15 @@ function RemoveMember({
         </button>
       }
       open={open}
-      onOpenChange={setOpen}
+      onOpenChange={(next) => {
+        if (next) confirmed.current = false;
+        setOpen(next);
+      }}
+      onCloseAutoFocus={(event) => {
+        if (!confirmed.current) return;
+        event.preventDefault();
+        focusAfterRemoval();
+      }}
       title={t('members.removeTitle', names)}
       description={<p>{t('members.removeText', names)}</p>}
       confirmLabel={t('members.removeConfirm', names)}
@@ -208,6 +224,7 @@ function RemoveMember({
       cancelLabel={t('members.cancel')}
       onConfirm={() => {
         // The row leaves the list at once (optimistic); a refusal puts it back and shows why above the list.
+        confirmed.current = true;
         setOpen(false);
         onRemove(member);
       }}
