@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createDatabase } from '@roster/db';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
@@ -63,6 +64,21 @@ async function waitFor(url: string, timeoutMs = 30_000): Promise<Response> {
   }
 }
 
+const EMAIL = 'kept@example.test';
+
+/** Signs up or in as the one account these tests keep. */
+function signIn(port: number, path: 'auth.signUp' | 'auth.signIn'): Promise<Response> {
+  return fetch(`http://127.0.0.1:${port}/trpc/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      email: EMAIL,
+      password: 'correct horse battery staple',
+      ...(path === 'auth.signUp' ? { name: 'Kept' } : {}),
+    }),
+  });
+}
+
 describe('the server process (embedded database)', () => {
   it('refuses an invalid PORT at start with a message naming it', async () => {
     const p = run({ PORT: 'eighty' });
@@ -88,6 +104,9 @@ describe('the server process (embedded database)', () => {
     expect(ready.status).toBe(200);
     expect(ready.headers.get('x-request-id')).toBe('req-test-1');
     expect(await ready.json()).toEqual({ status: 'ready' });
+    // Something to keep: an account made through the API.
+    const signUp = await signIn(port, 'auth.signUp');
+    expect(signUp.status).toBe(200);
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
@@ -103,7 +122,22 @@ describe('the server process (embedded database)', () => {
     const second = run({ PORT: String(port) });
     const again = await waitFor(`http://127.0.0.1:${port}/readyz`);
     expect(again.status).toBe(200);
+    expect((await signIn(port, 'auth.signIn')).status).toBe(200);
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
+
+    // The rows are in the data directory: the account and its two sessions.
+    const db = createDatabase({ dataDir });
+    try {
+      const user = await db
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', EMAIL)
+        .executeTakeFirstOrThrow();
+      const sessions = await db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute();
+      expect(sessions).toHaveLength(2);
+    } finally {
+      await db.destroy();
+    }
   });
 });
