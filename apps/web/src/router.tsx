@@ -21,6 +21,7 @@ function NotFound() {
   const { t } = useTranslation();
   return (
     <main id="main" className="content">
+      <h1>{t('app.notFound')}</h1>
       <p>
         <Link to="/">{t('app.name')}</Link>
       </p>

@@ -45,5 +45,9 @@ describe.skipIf(!hasChromium)('the German UI, in the browser', () => {
     await page.getByRole('columnheader', { name: 'Joined' }).waitFor();
     await page.getByLabel('Language').selectOption('de');
     await page.getByRole('heading', { name: 'Mitglied einladen' }).waitFor();
+
+    // An address that is no page says so, in German too.
+    await page.goto('/no-such-page');
+    await page.getByRole('heading', { name: 'Diese Seite gibt es nicht.' }).waitFor();
   });
 });

@@ -8,6 +8,7 @@ export const de: Messages = {
     language: 'Sprache',
     dismiss: 'Schließen',
     skipToContent: 'Zum Inhalt springen',
+    notFound: 'Diese Seite gibt es nicht.',
   },
   languages: {
     en: 'English',
@@ -96,7 +97,6 @@ export const de: Messages = {
     remove: 'Entfernen',
     removeNamed: '{{name}} entfernen',
     leave: 'Verlassen',
-    leaveNamed: '{{organization}} verlassen',
     removeTitle: '{{name}} aus {{organization}} entfernen?',
     removeText:
       '{{name}} ({{email}}) verliert sofort den Zugriff auf {{organization}}. Mit der Mitgliedschaft widerrufen werden: die API-Schlüssel, die {{name}} in dieser Organisation erstellt hat, und die noch offenen Einladungen, die {{name}} verschickt hat. Ein erneuter Beitritt erfordert eine neue Einladung.',

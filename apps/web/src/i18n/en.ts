@@ -8,6 +8,7 @@ export const en = {
     language: 'Language',
     dismiss: 'Dismiss',
     skipToContent: 'Skip to content',
+    notFound: 'This page does not exist.',
   },
   languages: {
     en: 'English',
@@ -95,7 +96,6 @@ export const en = {
     remove: 'Remove',
     removeNamed: 'Remove {{name}}',
     leave: 'Leave',
-    leaveNamed: 'Leave {{organization}}',
     removeTitle: 'Remove {{name}} from {{organization}}?',
     removeText:
       '{{name}} ({{email}}) loses access to {{organization}} at once. Revoked with the membership: the API keys {{name}} created in this organization, and the invitations {{name}} sent that are still pending. Rejoining takes a new invitation.',
