@@ -561,44 +561,14 @@ describe(`hostile input over HTTP (${process.env.DATABASE_URL ? 'postgres' : 'pg
     expect(body.error.message).toContain(String(DEFAULT_BODY_LIMIT));
 
     // 50 MB announced, 1 KB sent: the answer comes without the rest of the body, so it was never read whole.
-    const partial = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const request = http.request(`${base}/trpc/webhooks.create`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': String(50 * 1024 * 1024) },
-      });
-      request.on('error', reject);
-      request.on('response', (res) => {
-        let text = '';
-        res.on('data', (c) => {
-          text += c;
-        });
-        res.on('end', () => {
-          resolve({ status: res.statusCode ?? 0, text });
-          request.destroy();
-        });
-      });
-      request.write(`{"organizationId":"${'a'.repeat(1000)}`);
-    });
+    const partial = await unfinishedPost({ 'content-length': String(50 * 1024 * 1024) }, (request) =>
+      request.write(`{"organizationId":"${'a'.repeat(1000)}`),
+    );
     expect(partial.status).toBe(413);
     expect(JSON.parse(partial.text).error.data.reason).toBe('PAYLOAD_TOO_LARGE');
 
     // Chunked, no Content-Length: counted while streaming, refused once past the limit.
-    const chunked = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const request = http.request(`${base}/trpc/webhooks.create`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
-      });
-      request.on('error', reject);
-      request.on('response', (res) => {
-        let text = '';
-        res.on('data', (c) => {
-          text += c;
-        });
-        res.on('end', () => {
-          resolve({ status: res.statusCode ?? 0, text });
-          request.destroy();
-        });
-      });
+    const chunked = await unfinishedPost({ 'transfer-encoding': 'chunked' }, (request) => {
       const chunk = 'a'.repeat(16 * 1024);
       request.write('{"x":"');
       for (let i = 0; i < 12; i++) request.write(chunk);
@@ -622,6 +592,34 @@ describe(`hostile input over HTTP (${process.env.DATABASE_URL ? 'postgres' : 'pg
     expect(changedTables(before, await snapshotTables(db, tables))).toEqual([]);
   });
 });
+
+/**
+ * A JSON POST to webhooks.create whose body `write` starts but never finishes: the answer is whatever the
+ * server says before the body is complete (then the request is dropped).
+ */
+function unfinishedPost(
+  headers: http.OutgoingHttpHeaders,
+  write: (request: http.ClientRequest) => void,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${base}/trpc/webhooks.create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+    request.on('error', reject);
+    request.on('response', (res) => {
+      let text = '';
+      res.on('data', (c) => {
+        text += c;
+      });
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, text });
+        request.destroy();
+      });
+    });
+    write(request);
+  });
+}
 
 async function assertTheirsUntouched() {
   const org = await db
