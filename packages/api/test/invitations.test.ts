@@ -83,6 +83,12 @@ describe('invitations', () => {
       removalReason: 'left',
     });
     expect(state.memberships[accepted.memberId]).toMatchObject({ status: 'active', role: 'viewer' });
+    expect(state.invitations[invitation.id]?.status).toBe('accepted');
+    expect(state.audit.map((a) => a.action)).toEqual([
+      'member.left',
+      'invitation.created',
+      'invitation.accepted',
+    ]);
   });
 
   it('refuses an expired invitation with INVITATION_EXPIRED and a new one may be sent', async () => {
@@ -110,7 +116,19 @@ describe('invitations', () => {
       role: 'member',
     });
     expect(again.id).not.toBe(invitation.id);
-    await callerFor(t.db, invitee).invitations.accept({ invitationId: again.id });
+    // The expired invitation was retired (revoked by nobody) to make room for the new one.
+    expect((await organizationState(t.db, organization.id)).invitations[invitation.id]).toMatchObject({
+      status: 'revoked',
+      revokedBy: null,
+    });
+    const accepted = await callerFor(t.db, invitee).invitations.accept({ invitationId: again.id });
+    const state = await organizationState(t.db, organization.id);
+    expect(state.invitations[again.id]?.status).toBe('accepted');
+    expect(state.memberships[accepted.memberId]).toMatchObject({
+      userId: invitee.id,
+      role: 'member',
+      status: 'active',
+    });
   });
 
   it('refuses someone else’s invitation as INVITATION_NOT_FOUND, nothing written', async () => {
@@ -185,6 +203,7 @@ describe('invitations', () => {
       organizationId: other.id,
       createdBy: other.owner.user.id,
     });
+    const before = await organizationState(t.db, organization.id);
     expect(
       await reasonOfRefusal(
         callerFor(t.db, other.owner.user).invitations.revoke({ invitationId: invitation.id }),
@@ -193,17 +212,32 @@ describe('invitations', () => {
     expect(
       await reasonOfRefusal(callerFor(t.db, otherKey).invitations.revoke({ invitationId: invitation.id })),
     ).toBe('INVITATION_NOT_FOUND');
+    expect(await organizationState(t.db, organization.id)).toEqual(before);
     expect(await owner.invitations.revoke({ invitationId: invitation.id })).toEqual({
       id: invitation.id,
       organizationId: organization.id,
       status: 'revoked',
     });
+    const revoked = await organizationState(t.db, organization.id);
+    expect(revoked.invitations[invitation.id]).toMatchObject({
+      status: 'revoked',
+      revokedBy: organization.owner.user.id,
+    });
+    expect(revoked.audit.slice(before.audit.length)).toEqual([
+      {
+        action: 'invitation.revoked',
+        actorUserId: organization.owner.user.id,
+        actorApiKeyId: null,
+        targetMembershipId: null,
+      },
+    ]);
     expect(await reasonOfRefusal(owner.invitations.revoke({ invitationId: invitation.id }))).toBe(
       'INVITATION_NOT_FOUND',
     );
     expect(
       await reasonOfRefusal(callerFor(t.db, invitee).invitations.accept({ invitationId: invitation.id })),
     ).toBe('INVITATION_NOT_FOUND');
+    expect(await organizationState(t.db, organization.id)).toEqual(revoked);
   });
 
   it('an organization scheduled for deletion takes no new members', async () => {
@@ -216,6 +250,7 @@ describe('invitations', () => {
       role: 'member',
     });
     await owner.organizations.scheduleDeletion({ organizationId: organization.id });
+    const before = await organizationState(t.db, organization.id);
     expect(
       await reasonOfRefusal(callerFor(t.db, invitee).invitations.accept({ invitationId: invitation.id })),
     ).toBe('ORGANIZATION_DELETION_SCHEDULED');
@@ -228,5 +263,9 @@ describe('invitations', () => {
         }),
       ),
     ).toBe('ORGANIZATION_DELETION_SCHEDULED');
+    const after = await organizationState(t.db, organization.id);
+    expect(after).toEqual(before);
+    expect(after.invitations[invitation.id]?.status).toBe('pending');
+    expect(Object.values(after.memberships).some((m) => m.userId === invitee.id)).toBe(false);
   });
 });

@@ -46,6 +46,33 @@ describe('members.leave', () => {
     });
     expect((await api.members.leave({ organizationId: second.id })).nextOrganization).toBeNull();
     expect(await api.organizations.listMine()).toEqual([]);
+    // Each leave ended the user's membership there (left, by themselves) and wrote its audit row and event.
+    for (const organization of [first, second, third]) {
+      const state = await organizationState(t.db, organization.id);
+      const own = Object.entries(state.memberships).filter(([, m]) => m.userId === user.id);
+      expect(own).toEqual([
+        [
+          expect.any(String),
+          {
+            userId: user.id,
+            role: expect.any(String),
+            status: 'removed',
+            removalReason: 'left',
+            removedBy: user.id,
+          },
+        ],
+      ]);
+      const membershipId = own[0]![0];
+      expect(state.audit.filter((a) => a.action === 'member.left')).toEqual([
+        {
+          action: 'member.left',
+          actorUserId: user.id,
+          actorApiKeyId: null,
+          targetMembershipId: membershipId,
+        },
+      ]);
+      expect(state.outbox).toEqual([{ type: 'member.removed', membershipId }]);
+    }
   });
 
   it('refuses the last owner, and changes nothing', async () => {
@@ -83,6 +110,15 @@ describe('members.leave', () => {
     expect(scheduled.status).toBe('deletion_scheduled');
     // Idempotent: a second call changes nothing and writes no second audit row.
     const before = await organizationState(t.db, organization.id);
+    expect(before.organization.status).toBe('deletion_scheduled');
+    expect(before.audit.filter((a) => a.action === 'organization.deletion_scheduled')).toEqual([
+      {
+        action: 'organization.deletion_scheduled',
+        actorUserId: organization.owner.user.id,
+        actorApiKeyId: null,
+        targetMembershipId: null,
+      },
+    ]);
     expect((await owner.organizations.scheduleDeletion({ organizationId: organization.id })).status).toBe(
       'deletion_scheduled',
     );
@@ -102,6 +138,12 @@ describe('members.leave', () => {
     const member = await addMember(t.db, organization.id, 'admin');
     const api = callerFor(t.db, member.user);
     await api.members.leave({ organizationId: organization.id });
+    const afterLeave = await organizationState(t.db, organization.id);
+    expect(afterLeave.memberships[member.membership.id]).toMatchObject({
+      status: 'removed',
+      removalReason: 'left',
+      removedBy: member.user.id,
+    });
     for (const call of [
       () => api.members.list({ organizationId: organization.id }),
       () => api.members.leave({ organizationId: organization.id }),
@@ -110,6 +152,8 @@ describe('members.leave', () => {
     ]) {
       expect(await reasonOfRefusal(call())).toBe('ORGANIZATION_NOT_FOUND');
     }
+    // The refused calls wrote nothing (no second leave, no second audit row).
+    expect(await organizationState(t.db, organization.id)).toEqual(afterLeave);
   });
 
   it('runs in one transaction of at most 8 statements, counting BEGIN, the guard, the lock and COMMIT', async () => {
@@ -151,6 +195,14 @@ describe('members.remove', () => {
       .where('id', '=', key.id)
       .executeTakeFirstOrThrow();
     expect(keyRow.revoked_reason).toBe('member_left');
+    const state = await organizationState(t.db, organization.id);
+    expect(state.audit.at(-1)).toEqual({
+      action: 'member.left',
+      actorUserId: viewer.user.id,
+      actorApiKeyId: null,
+      targetMembershipId: viewer.membership.id,
+    });
+    expect(state.outbox.at(-1)).toEqual({ type: 'member.removed', membershipId: viewer.membership.id });
   });
 
   it.each(['owner', 'admin', 'member', 'viewer'] as const)(
@@ -206,6 +258,20 @@ describe('members.remove', () => {
       .where('id', '=', session.id)
       .executeTakeFirstOrThrow();
     expect(sessionRow.active_organization_id).toBeNull();
+    const state = await organizationState(t.db, organization.id);
+    expect(state.memberships[member.membership.id]).toMatchObject({
+      status: 'removed',
+      removalReason: 'removed',
+      removedBy: organization.owner.user.id,
+    });
+    expect(state.apiKeys[key.id]).toEqual({ revokedReason: null });
+    expect(state.audit.at(-1)).toEqual({
+      action: 'member.removed',
+      actorUserId: organization.owner.user.id,
+      actorApiKeyId: null,
+      targetMembershipId: member.membership.id,
+    });
+    expect(state.outbox.at(-1)).toEqual({ type: 'member.removed', membershipId: member.membership.id });
   });
 
   it('revokes only what the member held in this organization', async () => {
@@ -225,6 +291,10 @@ describe('members.remove', () => {
       memberId: member.membership.id,
     });
     expect(await organizationState(t.db, elsewhere.id, [member.user.id])).toEqual(before);
+    expect((await organizationState(t.db, organization.id)).memberships[member.membership.id]).toMatchObject({
+      status: 'removed',
+      removalReason: 'removed',
+    });
     expect(before.apiKeys[otherKey.id]?.revokedReason).toBeNull();
     expect(before.sessions[otherSession.id]?.activeOrganizationId).toBe(elsewhere.id);
     expect(before.invitations[otherInvitation.id]?.status).toBe('pending');
@@ -242,6 +312,13 @@ describe('members.remove', () => {
       organizationId: organization.id,
       memberId: member.membership.id,
     });
+    // A key is no person: the membership names no remover, the audit row names the key.
+    const membership = await t.db
+      .selectFrom('memberships')
+      .select(['status', 'removal_reason', 'removed_by'])
+      .where('id', '=', member.membership.id)
+      .executeTakeFirstOrThrow();
+    expect(membership).toEqual({ status: 'removed', removal_reason: 'removed', removed_by: null });
     const audit = await t.db
       .selectFrom('audit_log')
       .selectAll()
@@ -275,6 +352,7 @@ describe('members.transferOwnership', () => {
     const organization = await createOrganization(t.db);
     const member = await addMember(t.db, organization.id, 'viewer');
     const api = callerFor(t.db, organization.owner.user);
+    const before = await organizationState(t.db, organization.id);
     expect(
       await reasonOfRefusal(
         api.members.transferOwnership({
@@ -283,6 +361,7 @@ describe('members.transferOwnership', () => {
         }),
       ),
     ).toBe('MEMBER_NOT_FOUND');
+    expect(await organizationState(t.db, organization.id)).toEqual(before);
     await api.members.transferOwnership({ organizationId: organization.id, memberId: member.membership.id });
     const roles = await t.db
       .selectFrom('memberships')
@@ -293,12 +372,25 @@ describe('members.transferOwnership', () => {
       [organization.owner.membership.id]: 'admin',
       [member.membership.id]: 'owner',
     });
-    // The former owner is an admin now: a second transfer is refused.
+    const transferred = await organizationState(t.db, organization.id);
+    expect(transferred.audit.slice(before.audit.length)).toEqual([
+      {
+        action: 'ownership.transferred',
+        actorUserId: organization.owner.user.id,
+        actorApiKeyId: null,
+        targetMembershipId: member.membership.id,
+      },
+    ]);
+    expect(transferred.outbox.slice(before.outbox.length)).toEqual([
+      { type: 'ownership.transferred', membershipId: member.membership.id },
+    ]);
+    // The former owner is an admin now: a second transfer is refused, and changes nothing.
     expect(
       await reasonOfRefusal(
         api.members.transferOwnership({ organizationId: organization.id, memberId: member.membership.id }),
       ),
     ).toBe('INSUFFICIENT_ROLE');
+    expect(await organizationState(t.db, organization.id)).toEqual(transferred);
   });
 });
 
@@ -313,6 +405,10 @@ describe('organizations', () => {
       { id: created.id, slug, name: 'Acme', role: 'owner', activeOwnerCount: 1 },
     ]);
     const state = await organizationState(t.db, created.id);
+    expect(Object.values(state.memberships)).toEqual([
+      { userId: user.id, role: 'owner', status: 'active', removalReason: null, removedBy: null },
+    ]);
+    expect(state.outbox).toEqual([{ type: 'member.added', membershipId: Object.keys(state.memberships)[0] }]);
     expect(state.audit).toEqual([
       {
         action: 'organization.created',
