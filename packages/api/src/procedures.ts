@@ -4,6 +4,7 @@ import type { Actor, ApiKeyCaller, ApiKeyScope, UserCaller } from './context';
 import { RosterError } from './errors';
 import { rejectUnstorableText } from './input-guards';
 import { findOrganizationAccess } from './queries/access';
+import type { Db } from './queries/db';
 import type { RuleActor } from './rules';
 import { baseProcedure } from './trpc';
 import { id } from './validation';
@@ -59,7 +60,7 @@ export const orgProcedure = authedProcedure
   });
 
 export async function resolveOrganizationAccess(
-  db: Parameters<typeof findOrganizationAccess>[0],
+  db: Db,
   caller: UserCaller | ApiKeyCaller,
   organizationId: string,
 ): Promise<OrganizationAccess> {

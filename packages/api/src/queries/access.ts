@@ -1,12 +1,8 @@
-import type { Database, Role } from '@roster/db';
-import type { Kysely } from 'kysely';
+import type { Role } from '@roster/db';
+import type { Db } from './db';
 
 /** The organization and (for a user) their active membership in it, in one query. */
-export async function findOrganizationAccess(
-  db: Kysely<Database>,
-  organizationId: string,
-  userId: string | null,
-) {
+export async function findOrganizationAccess(db: Db, organizationId: string, userId: string | null) {
   const row = await db
     .selectFrom('organizations as o')
     .leftJoin('memberships as m', (join) =>

@@ -3,6 +3,7 @@ import { API_KEY_SCOPES } from '../../context';
 import { generateApiKey } from '../../identity/api-key-format';
 import { sha256Hex } from '../../identity/tokens';
 import { type AccessRule, requireRole } from '../../procedures';
+import { insertApiKey } from '../../queries/api-keys';
 import { insertAuditEntry } from '../../queries/audit';
 import { lockOrganizationForActor } from '../../services/actor';
 import { id, name } from '../../validation';
@@ -32,18 +33,14 @@ export const create = requireRole(rule)
       // A key created after its creator's leave committed would outlive the leave's key revocation:
       // serialize with it and re-check the creator under the lock.
       await lockOrganizationForActor(trx, ctx.caller, input.organizationId, rule);
-      const row = await trx
-        .insertInto('api_keys')
-        .values({
-          organization_id: input.organizationId,
-          created_by: userId,
-          name: input.name,
-          prefix,
-          secret_hash: sha256Hex(key),
-          scopes: input.scopes,
-        })
-        .returning(['id', 'name', 'prefix', 'scopes', 'created_at'])
-        .executeTakeFirstOrThrow();
+      const row = await insertApiKey(trx, {
+        organizationId: input.organizationId,
+        createdBy: userId,
+        name: input.name,
+        prefix,
+        secretHash: sha256Hex(key),
+        scopes: input.scopes,
+      });
       await insertAuditEntry(trx, {
         organizationId: input.organizationId,
         action: 'api_key.created',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { requireRole } from '../../procedures';
+import { listOrganizationApiKeys } from '../../queries/api-keys';
 import { id } from '../../validation';
 
 export const listApiKeysInput = z.strictObject({
@@ -12,25 +13,10 @@ export const listApiKeysInput = z.strictObject({
 export const list = requireRole({ roles: ['owner', 'admin'] })
   .input(listApiKeysInput)
   .query(async ({ ctx, input }) => {
-    let query = ctx.db
-      .selectFrom('api_keys as k')
-      .innerJoin('users as u', 'u.id', 'k.created_by')
-      .select([
-        'k.id',
-        'k.name',
-        'k.prefix',
-        'k.scopes',
-        'k.created_at',
-        'k.last_used_at',
-        'k.revoked_at',
-        'k.revoked_reason',
-        'u.id as creator_id',
-        'u.name as creator_name',
-        'u.email as creator_email',
-      ])
-      .where('k.organization_id', '=', input.organizationId);
-    if (!input.includeRevoked) query = query.where('k.revoked_at', 'is', null);
-    const rows = await query.orderBy('k.created_at', 'desc').orderBy('k.id', 'desc').execute();
+    const rows = await listOrganizationApiKeys(ctx.db, {
+      organizationId: input.organizationId,
+      includeRevoked: input.includeRevoked,
+    });
     return {
       items: rows.map((row) => ({
         id: row.id,

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { RosterError } from '../../errors';
 import { type AccessRule, requireRole } from '../../procedures';
+import { revokeOrganizationApiKey } from '../../queries/api-keys';
 import { insertAuditEntry } from '../../queries/audit';
 import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
@@ -20,14 +20,7 @@ export const revoke = requireRole(rule)
     const userId = ctx.actor.userId!;
     return ctx.db.transaction().execute(async (trx) => {
       await lockOrganizationForActor(trx, ctx.caller, input.organizationId, rule);
-      const row = await trx
-        .updateTable('api_keys')
-        .set({ revoked_at: sql<Date>`now()`, revoked_reason: 'revoked' })
-        .where('id', '=', input.apiKeyId)
-        .where('organization_id', '=', input.organizationId)
-        .where('revoked_at', 'is', null)
-        .returning(['id', 'name', 'prefix', 'revoked_at'])
-        .executeTakeFirst();
+      const row = await revokeOrganizationApiKey(trx, input.organizationId, input.apiKeyId);
       if (!row) throw new RosterError('API_KEY_NOT_FOUND');
       await insertAuditEntry(trx, {
         organizationId: input.organizationId,
