@@ -184,6 +184,9 @@ describe(`webhooks API (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, (
       owner.webhooks.create({ organizationId: org.id, url: 'https://h10.example.test/' }),
     ).rejects.toMatchObject({ reason: 'WEBHOOK_LIMIT_REACHED' });
     expect(await owner.webhooks.list({ organizationId: org.id })).toHaveLength(10);
+    expect(
+      await db.selectFrom('webhooks').select('id').where('organization_id', '=', org.id).execute(),
+    ).toHaveLength(10);
   });
 });
 
