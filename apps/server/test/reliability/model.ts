@@ -211,17 +211,20 @@ function* permutations<T>(items: T[]): Generator<T[]> {
 }
 
 /**
- * Finds a serial order of a concurrent batch that explains every observed answer: the rules applied
- * one operation at a time in that order give exactly the answers seen. Returns the model after that
- * order, or null (a violation: no serial execution could have answered this way).
+ * The serial orders of a concurrent batch that explain every observed answer: the rules applied one
+ * operation at a time in such an order give exactly the answers seen. Yields the model after each such
+ * order, once per distinct resulting model; none is a violation (no serial execution could have answered
+ * this way). Several orders may give the same answers yet different states (two accepted role changes
+ * of one member), so the caller keeps the one the database agrees with.
  * Operations answered with a retryable reason are taken as having done nothing.
  */
-export function explainBatch(
+export function* explainBatch(
   orgs: OrgModel[],
   ops: ResolvedOp[],
   observed: Outcome[],
-): { orgs: OrgModel[]; order: number[] } | null {
+): Generator<{ orgs: OrgModel[]; order: number[] }> {
   const indexes = ops.map((_, i) => i).filter((i) => !RETRYABLE.has(observed[i]!.reason ?? ''));
+  const seen = new Set<string>();
   for (const order of permutations(indexes)) {
     const candidate = cloneOrgs(orgs);
     let explained = true;
@@ -232,7 +235,10 @@ export function explainBatch(
         break;
       }
     }
-    if (explained) return { orgs: candidate, order };
+    if (!explained) continue;
+    const state = JSON.stringify(candidate, (_key, value) => (value instanceof Map ? [...value] : value));
+    if (seen.has(state)) continue;
+    seen.add(state);
+    yield { orgs: candidate, order };
   }
-  return null;
 }
