@@ -31,6 +31,11 @@ const envSchema = z.object({
   DISPATCHER_INTERVAL_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).optional(),
   /** Attempts before an undeliverable webhook event is dead-lettered. */
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(100).default(8),
+  /** `1`: deliver webhooks to loopback, private and link-local addresses too (development, receivers in your network). */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+    .enum(['0', '1', 'true', 'false'], { message: 'must be 1 or 0' })
+    .default('0')
+    .transform((v) => v === '1' || v === 'true'),
   /** Calls per window per caller (signed-in user, API key; anonymous: per IP). */
   RATE_LIMIT_MAX: z.coerce.number({ message: 'must be a number' }).int().min(1).default(600),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).default(60),

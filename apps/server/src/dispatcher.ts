@@ -9,6 +9,7 @@ import {
 } from '@roster/api';
 import type { Database } from '@roster/db';
 import type { Kysely } from 'kysely';
+import { postWebhook } from './webhook-target';
 
 export interface DispatcherSettings {
   /** How often to look for due events when idle, in ms. 0 disables the loop (runOnce still works). */
@@ -24,6 +25,11 @@ export interface DispatcherSettings {
   requestTimeoutMs: number;
   /** How long a claimed event is hidden from other dispatchers while being delivered. */
   leaseMs: number;
+  /**
+   * Deliver to loopback, private and link-local addresses too. Off by default: an owner's webhook URL
+   * must not reach the metadata service or the database from inside your network (see webhook-target.ts).
+   */
+  allowPrivateTargets: boolean;
 }
 
 export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
@@ -34,6 +40,7 @@ export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
   retryMaxMs: 60 * 60 * 1000,
   requestTimeoutMs: 10_000,
   leaseMs: 5 * 60 * 1000,
+  allowPrivateTargets: false,
 };
 
 interface Logger {
@@ -113,10 +120,10 @@ export function createDispatcher(
           | { ok: true; statusCode: number }
           | { ok: false; statusCode: number | null; error: string };
         try {
-          const response = await fetch(delivery.url, {
-            method: 'POST',
-            redirect: 'manual',
-            signal: AbortSignal.timeout(settings.requestTimeoutMs),
+          const { statusCode } = await postWebhook({
+            url: delivery.url,
+            timeoutMs: settings.requestTimeoutMs,
+            allowPrivateTargets: settings.allowPrivateTargets,
             headers: {
               'content-type': 'application/json',
               'user-agent': 'Roster-Webhooks/1',
@@ -128,13 +135,12 @@ export function createDispatcher(
             },
             body,
           });
-          await response.body?.cancel().catch(() => {});
           outcome =
-            response.status >= 200 && response.status < 300
-              ? { ok: true, statusCode: response.status }
-              : { ok: false, statusCode: response.status, error: `HTTP ${response.status}` };
+            statusCode >= 200 && statusCode < 300
+              ? { ok: true, statusCode }
+              : { ok: false, statusCode, error: `HTTP ${statusCode}` };
         } catch (error) {
-          outcome = { ok: false, statusCode: null, error: describeFetchError(error) };
+          outcome = { ok: false, statusCode: null, error: describeDeliveryError(error) };
         }
         if (!outcome.ok) {
           round.failedRequests++;
@@ -218,10 +224,10 @@ export function createDispatcher(
   };
 }
 
-function describeFetchError(error: unknown): string {
+function describeDeliveryError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   if (error.name === 'TimeoutError') return 'timed out';
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const detail = cause?.code ?? cause?.message;
-  return detail ? `${error.message} (${detail})` : error.message;
+  const code = (error as { code?: string }).code;
+  // Node's socket errors say `connect ECONNREFUSED 127.0.0.1:4000`; others get their code appended.
+  return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
 }

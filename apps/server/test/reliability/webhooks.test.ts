@@ -1,9 +1,11 @@
+import net from 'node:net';
 import { verifyWebhookSignature } from '@roster/api';
 import type { Database } from '@roster/db';
 import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatcher, type Dispatcher } from '../../src/dispatcher';
+import { isPublicAddress } from '../../src/webhook-target';
 import {
   callerFor,
   insertEvent,
@@ -32,6 +34,11 @@ afterAll(async () => {
       `${figures.failedRequests} failed on purpose, ${figures.deadLettered} dead-lettered as expected, violations: 0`,
   );
 });
+
+/** The receivers in these tests listen on 127.0.0.1: a private address, which dispatchers refuse by default. */
+function localDispatcher(database: Kysely<Database>, options: Parameters<typeof createDispatcher>[1] = {}) {
+  return createDispatcher(database, { allowPrivateTargets: true, ...options });
+}
 
 /** Runs dispatcher rounds until `done()` holds; bounded by a number of rounds, not by time. */
 async function drain(dispatchers: Dispatcher[], done: () => Promise<boolean>, maxRounds = 200) {
@@ -196,7 +203,7 @@ describe(`webhook dispatcher (${process.env.DATABASE_URL ? 'postgres' : 'pglite'
     const before = receiver.received.length;
     const eventId = await insertEvent(db, org.id, { membershipId: 'm-1', reason: 'left' });
     figures.events++;
-    const dispatcher = createDispatcher(db, { retryBaseMs: 0 });
+    const dispatcher = localDispatcher(db, { retryBaseMs: 0 });
     await drain([dispatcher], () => allSettled([eventId]));
 
     const got = receiver.received.slice(before);
@@ -259,7 +266,7 @@ describe(`webhook dispatcher (${process.env.DATABASE_URL ? 'postgres' : 'pglite'
     const before = receiver.received.length;
     const eventId = await insertEvent(db, org.id);
     figures.events++;
-    await drain([createDispatcher(db)], () => allSettled([eventId]));
+    await drain([localDispatcher(db)], () => allSettled([eventId]));
     expect(await eventRow(eventId)).toMatchObject({ status: 'delivered', attempts: 1 });
     expect(receiver.received.length).toBe(before);
   });
@@ -271,7 +278,7 @@ describe(`webhook dispatcher (${process.env.DATABASE_URL ? 'postgres' : 'pglite'
       const { org } = await ownerWithWebhook(flaky.url);
       const eventId = await insertEvent(db, org.id);
       figures.events++;
-      const dispatcher = createDispatcher(db, { retryBaseMs: 0, maxAttempts: 5 });
+      const dispatcher = localDispatcher(db, { retryBaseMs: 0, maxAttempts: 5 });
 
       // After one failed round the event waits for its retry, with the error kept.
       const first = await dispatcher.runOnce();
@@ -298,7 +305,7 @@ describe(`webhook dispatcher (${process.env.DATABASE_URL ? 'postgres' : 'pglite'
       const { org } = await ownerWithWebhook(failing.url);
       const eventId = await insertEvent(db, org.id);
       figures.events++;
-      const dispatcher = createDispatcher(db, {
+      const dispatcher = localDispatcher(db, {
         retryBaseMs: 60_000,
         retryMaxMs: 10 * 60_000,
         maxAttempts: 8,
@@ -343,7 +350,7 @@ describe(`webhook dispatcher (${process.env.DATABASE_URL ? 'postgres' : 'pglite'
       const { org, webhook } = await ownerWithWebhook(failing.url);
       const eventId = await insertEvent(db, org.id);
       figures.events++;
-      await drain([createDispatcher(db, { retryBaseMs: 0, maxAttempts: 3 })], () => allSettled([eventId]));
+      await drain([localDispatcher(db, { retryBaseMs: 0, maxAttempts: 3 })], () => allSettled([eventId]));
       const event = await eventRow(eventId);
       expect(event).toMatchObject({ status: 'dead', attempts: 3, delivered_at: null });
       expect(event.last_error).toBe(`webhook ${webhook.id}: HTTP 502`);
@@ -360,7 +367,7 @@ describe(`webhook dispatcher (${process.env.DATABASE_URL ? 'postgres' : 'pglite'
         last_error: 'HTTP 502',
       });
       // A dead event is never claimed again.
-      const round = await createDispatcher(db).runOnce();
+      const round = await localDispatcher(db).runOnce();
       expect(round.claimed).toBe(0);
       expect(failing.received).toHaveLength(3);
 
@@ -404,7 +411,7 @@ describe(`webhook dispatcher (${process.env.DATABASE_URL ? 'postgres' : 'pglite'
       await owner.webhooks.create({ organizationId: org.id, url: bad.url });
       const eventId = await insertEvent(db, org.id);
       figures.events++;
-      await drain([createDispatcher(db, { retryBaseMs: 0, maxAttempts: 10 })], () => allSettled([eventId]));
+      await drain([localDispatcher(db, { retryBaseMs: 0, maxAttempts: 10 })], () => allSettled([eventId]));
       expect(good.eventIds()).toEqual([eventId]);
       expect(bad.eventIds()).toEqual([eventId, eventId, eventId, eventId]);
       expect(await eventRow(eventId)).toMatchObject({ status: 'delivered', attempts: 4 });
@@ -422,7 +429,7 @@ describe(`webhook dispatcher (${process.env.DATABASE_URL ? 'postgres' : 'pglite'
       const ids: string[] = [];
       for (let i = 0; i < 12; i++) ids.push(await insertEvent(db, org.id, { n: i }));
       figures.events += ids.length;
-      const dispatcher = createDispatcher(db, { retryBaseMs: 0, maxAttempts: 20 });
+      const dispatcher = localDispatcher(db, { retryBaseMs: 0, maxAttempts: 20 });
       for (let i = 0; i < 3; i++) {
         const round = await dispatcher.runOnce();
         figures.requests += round.requests;
@@ -458,8 +465,8 @@ describe.skipIf(!process.env.DATABASE_URL)('webhook dispatchers on several repli
       const ids: string[] = [];
       for (let i = 0; i < 150; i++) ids.push(await insertEvent(db, org.id, { n: i }));
       figures.events += ids.length;
-      const a = createDispatcher(replicaA, { batchSize: 7 });
-      const b = createDispatcher(replicaB, { batchSize: 7 });
+      const a = localDispatcher(replicaA, { batchSize: 7 });
+      const b = localDispatcher(replicaB, { batchSize: 7 });
       // Both replicas run their rounds at the same time until every event is settled.
       const claimed = [0, 0];
       for (let i = 0; i < 500 && !(await allSettled(ids)); i++) {
@@ -495,6 +502,115 @@ if (!process.env.DATABASE_URL) {
   console.log('[reliability] skipped on PGlite: several dispatchers on one database (needs DATABASE_URL)');
 }
 
+describe('webhook targets: no deliveries into private networks unless allowed (SSRF)', () => {
+  it('tells public unicast addresses from loopback, private, link-local and reserved ones', () => {
+    for (const address of ['8.8.8.8', '1.1.1.1', '151.101.1.69', '2606:4700:4700::1111', '::ffff:8.8.8.8']) {
+      expect(isPublicAddress(address), address).toBe(true);
+    }
+    for (const address of [
+      '127.0.0.1',
+      '127.8.9.10',
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '169.254.169.254', // cloud metadata
+      '100.64.0.1', // carrier-grade NAT
+      '0.0.0.0',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::',
+      '::1',
+      'fe80::1',
+      'fd00::1',
+      'ff02::1',
+      '::ffff:127.0.0.1', // IPv4-mapped loopback
+      '::ffff:169.254.169.254',
+      '2002:7f00:1::1', // 6to4 around 127.0.0.1
+      '64:ff9b::a9fe:a9fe', // NAT64 around 169.254.169.254
+      'not-an-address',
+      '',
+    ]) {
+      expect(isPublicAddress(address), address).toBe(false);
+    }
+  });
+
+  it('refuses loopback targets by default, by address and by name, sending nothing and keeping the reason', async () => {
+    const target = await startReceiver();
+    try {
+      const { port, pathname } = new URL(target.url);
+      for (const url of [
+        target.url,
+        `http://localhost:${port}${pathname}`,
+        `http://[::1]:${port}${pathname}`,
+      ]) {
+        const { org, webhook } = await ownerWithWebhook(url);
+        const eventId = await insertEvent(db, org.id);
+        figures.events++;
+        const round = await createDispatcher(db, { retryBaseMs: 0, maxAttempts: 2 }).runOnce();
+        expect(round).toMatchObject({ claimed: 1, delivered: 0, retrying: 1, failedRequests: 1 });
+        const event = await eventRow(eventId);
+        expect(event).toMatchObject({ status: 'pending', attempts: 1 });
+        expect(event.last_error).toContain('is not a public address');
+        expect(event.last_error).toContain('WEBHOOK_ALLOW_PRIVATE_TARGETS');
+        const delivery = await db
+          .selectFrom('webhook_deliveries')
+          .selectAll()
+          .where('event_id', '=', eventId)
+          .executeTakeFirstOrThrow();
+        expect(delivery).toMatchObject({ webhook_id: webhook.id, status: 'pending', last_status_code: null });
+        expect(delivery.last_error).toContain('refused');
+        // Refused every time: after its attempts it is a dead letter the owner can see, with the reason.
+        await drain([createDispatcher(db, { retryBaseMs: 0, maxAttempts: 2 })], () => allSettled([eventId]));
+        expect(await eventRow(eventId)).toMatchObject({ status: 'dead', attempts: 2 });
+      }
+      expect(target.received).toHaveLength(0);
+
+      // The same receiver, allowed explicitly (WEBHOOK_ALLOW_PRIVATE_TARGETS=1), gets the event.
+      const { org } = await ownerWithWebhook(`http://localhost:${port}${pathname}`);
+      const eventId = await insertEvent(db, org.id);
+      figures.events++;
+      await drain([localDispatcher(db, { retryBaseMs: 0 })], () => allSettled([eventId]));
+      expect(await eventRow(eventId)).toMatchObject({ status: 'delivered', attempts: 1, last_error: null });
+      expect(target.eventIds()).toEqual([eventId]);
+    } finally {
+      await target.close();
+    }
+  });
+  it('does not follow redirects (a public receiver could point into the network) and gives up on a silent one', async () => {
+    const redirecting = await startReceiver();
+    const held = new Set<net.Socket>();
+    const silent = net.createServer((socket) => held.add(socket)); // accepts, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      redirecting.respondWith(() => 307);
+      const first = await ownerWithWebhook(redirecting.url);
+      const redirected = await insertEvent(db, first.org.id);
+      const port = (silent.address() as net.AddressInfo).port;
+      const second = await ownerWithWebhook(`http://127.0.0.1:${port}/hooks`);
+      const unanswered = await insertEvent(db, second.org.id);
+      figures.events += 2;
+      const round = await localDispatcher(db, { retryBaseMs: 0, requestTimeoutMs: 300 }).runOnce();
+      figures.requests += round.requests;
+      figures.failedRequests += round.failedRequests;
+      expect(round).toMatchObject({ claimed: 2, delivered: 0, retrying: 2, failedRequests: 2 });
+      expect(await eventRow(redirected)).toMatchObject({
+        status: 'pending',
+        last_error: expect.stringContaining('HTTP 307'),
+      });
+      expect(redirecting.received).toHaveLength(1);
+      expect(await eventRow(unanswered)).toMatchObject({
+        status: 'pending',
+        last_error: expect.stringContaining('timed out'),
+      });
+    } finally {
+      await redirecting.close();
+      for (const socket of held) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+});
+
 describe('the dispatcher inside the server', () => {
   it('is off by default under NODE_ENV=test, on when configured, and stops when the server closes', async () => {
     const { loadConfig } = await import('../../src/config');
@@ -509,6 +625,7 @@ describe('the dispatcher inside the server', () => {
     const quiet = await startServer(loadConfig(base));
     try {
       expect(quiet.dispatcher.running).toBe(false);
+      expect(quiet.dispatcher.settings.allowPrivateTargets).toBe(false);
     } finally {
       await quiet.close();
     }
@@ -516,7 +633,11 @@ describe('the dispatcher inside the server', () => {
       loadConfig({ ...base, DISPATCHER_INTERVAL_MS: '25', WEBHOOK_MAX_ATTEMPTS: '4' }),
     );
     expect(server.dispatcher.running).toBe(true);
-    expect(server.dispatcher.settings).toMatchObject({ intervalMs: 25, maxAttempts: 4 });
+    expect(server.dispatcher.settings).toMatchObject({
+      intervalMs: 25,
+      maxAttempts: 4,
+      allowPrivateTargets: false,
+    });
     await server.close();
     expect(server.dispatcher.running).toBe(false);
   });
@@ -536,6 +657,8 @@ describe('the dispatcher inside the server', () => {
           NODE_ENV: 'test',
           DATABASE_URL: t.url,
           DISPATCHER_INTERVAL_MS: '20',
+          // The receiver listens on 127.0.0.1.
+          WEBHOOK_ALLOW_PRIVATE_TARGETS: '1',
         }),
       );
       try {
