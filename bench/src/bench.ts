@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname } from 'node:path';
-import pg from 'pg';
-import { createBenchDatabase, postgresSettings, postgresVersion } from './database';
+import type pg from 'pg';
+import { connectWithRetry, createBenchDatabase, postgresSettings, postgresVersion } from './database';
 import { measureEmbeddedStart } from './embedded';
 import { type ListResult, measureList } from './lists';
 import { machineInfo, versions } from './machine';
@@ -113,9 +113,7 @@ async function runOnPostgres(o: BenchOptions, results: BenchResults): Promise<vo
     if (!o.keepDatabase) await bench.drop().catch(() => {});
   };
   interruptCleanups.add(cleanup);
-  const client = new pg.Client({ connectionString: bench.url, statement_timeout: 0 });
-  await client.connect();
-  client.on('error', () => {});
+  const client = await connectWithRetry({ connectionString: bench.url, statement_timeout: 0 });
   try {
     // Seed everything first, so no measurement runs beside a bulk load or its autovacuum.
     const n = totalOps(o.plan);

@@ -1,26 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createDatabase, type Database, migrateToLatest } from '@roster/db';
+import { withAdminClient, withDatabase } from '@roster/db/testing';
 import { type Kysely, type LogConfig, sql } from 'kysely';
 import pg from 'pg';
 import { BENCH_UUID_FUNCTION } from './ids';
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
-
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
-export async function withAdminClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** A database of the bench's own (`roster_bench_<random>`), migrated; `drop()` removes it. */
 export interface BenchDatabase {

@@ -11,9 +11,5 @@ export function uuidFor(key: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
-}
-
 export const BENCH_UUID_FUNCTION = `create function bench_uuid(k text) returns uuid immutable language sql as
   $$ select overlay(overlay(md5(k) placing '4' from 13) placing '8' from 17)::uuid $$`;

@@ -1,10 +1,9 @@
-import { createCaller, createContextInner } from '@roster/api';
 import type { CompiledQuery, LogEvent } from 'kysely';
 import type pg from 'pg';
 import { openDatabase } from './database';
 import { HttpClient, trpcQuery } from './http';
 import { uuidFor } from './ids';
-import { KEYSET_AT_SQL, LIST_PAGE_SIZE, listCursorFor, listInput, sessionHeaders } from './roster';
+import { callerAs, KEYSET_AT_SQL, LIST_PAGE_SIZE, listCursorFor, listInput, sessionHeaders } from './roster';
 import { seededToken } from './seed';
 import { type LatencySummary, nowMs, summarize } from './stats';
 
@@ -79,8 +78,6 @@ export function summarizePlan(root: PlanNode, executionMs: number, sqlText: stri
   };
 }
 
-type LooseListCaller = { members: { list(input: unknown): Promise<unknown> } };
-
 /**
  * The statement `members.list` issues for a page (captured with a Kysely log hook around a createCaller
  * call), then EXPLAIN ANALYZE of exactly that statement and its parameters.
@@ -100,10 +97,7 @@ export async function explainListPage(
     },
   });
   try {
-    const caller = createCaller(
-      createContextInner({ db, caller: { type: 'user', userId: ownerId, sessionId: null } }),
-    ) as unknown as LooseListCaller;
-    await caller.members.list(listInput(organizationId, cursor));
+    await callerAs(db, ownerId).members.list(listInput(organizationId, cursor));
   } finally {
     await db.destroy();
   }

@@ -81,14 +81,24 @@ export function opOrganizationId(s: OpsScenario, i: number): string {
   return uuidFor(`${s.name}:org:${orgNumberOf(s, i)}`);
 }
 
-function targetOf(s: OpsScenario, i: number) {
+/** The member operation `i` of `s` ends: the leaver, or the one the admin removes. */
+export function targetOf(s: OpsScenario, i: number) {
   return { userId: uuidFor(`${s.name}:member:${i}`), membershipId: uuidFor(`${s.name}:m:member:${i}`) };
 }
 
-function actorOf(s: OpsScenario, i: number) {
+/** Who acts in operation `i` of `s`: the leaver, or the admin who removes. */
+export function actorOf(s: OpsScenario, i: number) {
   return s.kind === 'leave'
     ? { userId: uuidFor(`${s.name}:member:${i}`), token: seededToken(s.name, 'member', i) }
     : { userId: uuidFor(`${s.name}:admin:${i}`), token: seededToken(s.name, 'admin', i) };
+}
+
+/** The `members.leave` or `members.remove` input of operation `i` of `s`. */
+export function operationInput(s: OpsScenario, i: number): unknown {
+  const organizationId = opOrganizationId(s, i);
+  return s.kind === 'leave'
+    ? leaveInput(organizationId)
+    : removeInput(organizationId, targetOf(s, i).membershipId);
 }
 
 async function runRange(
@@ -137,7 +147,6 @@ export async function runHttpLevel(
   sampleCpu?: CpuSampler,
 ): Promise<OpsResult> {
   const client = new HttpClient(baseUrl, range.concurrency);
-  const origin = baseUrl;
   try {
     return await runRange(
       s,
@@ -145,24 +154,12 @@ export async function runHttpLevel(
       range,
       executed,
       async (i) => {
-        const organizationId = opOrganizationId(s, i);
-        const actor = actorOf(s, i);
-        if (s.kind === 'leave') {
-          await trpcMutation(
-            client,
-            'members.leave',
-            leaveInput(organizationId),
-            sessionHeaders(actor.token, origin),
-          );
-        } else {
-          const t = targetOf(s, i);
-          await trpcMutation(
-            client,
-            'members.remove',
-            removeInput(organizationId, t.userId, t.membershipId),
-            sessionHeaders(actor.token, origin),
-          );
-        }
+        await trpcMutation(
+          client,
+          `members.${s.kind}`,
+          operationInput(s, i),
+          sessionHeaders(actorOf(s, i).token, baseUrl),
+        );
       },
       sampleCpu,
     );

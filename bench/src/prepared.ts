@@ -1,8 +1,8 @@
-import { createCaller, createContextInner } from '@roster/api';
 import { createDatabase } from '@roster/db';
 import { sql } from 'kysely';
 import { uuidFor } from './ids';
-import { leaveInput } from './roster';
+import { opOrganizationId } from './ops';
+import { callerAs, leaveInput } from './roster';
 import type { OpsScenario } from './seed';
 import { processCpuMs } from './server-process';
 import { round } from './stats';
@@ -22,13 +22,7 @@ async function run(url: string, s: OpsScenario, from: number, n: number, prepare
   const db = createDatabase({ url, maxConnections: 1, preparedStatements: prepared });
   try {
     const leave = async (i: number) => {
-      const caller = createCaller(
-        createContextInner({
-          db,
-          caller: { type: 'user', userId: uuidFor(`${s.name}:member:${i}`), sessionId: null },
-        }),
-      ) as unknown as { members: { leave(input: unknown): Promise<unknown> } };
-      await caller.members.leave(leaveInput(uuidFor(`${s.name}:org:${(i % s.orgs) + 1}`)));
+      await callerAs(db, uuidFor(`${s.name}:member:${i}`)).members.leave(leaveInput(opOrganizationId(s, i)));
     };
     for (let i = from; i < from + 5; i++) await leave(i);
     const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db);

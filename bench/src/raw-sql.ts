@@ -69,9 +69,6 @@ const Q = {
   },
 } as const;
 
-/** BEGIN, lock, read, write, COMMIT. */
-export const RAW_ROUND_TRIPS_PER_OP = 5;
-
 export interface RawOp {
   organizationId: string;
   /** Who acts: the leaver, or the admin who removes. */

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
+import { createCaller, createContextInner, SESSION_COOKIE } from '@roster/api';
+import type { Database } from '@roster/db';
+import type { Kysely } from 'kysely';
 
 /**
  * Everything the bench assumes about Roster's identity scheme, in one place.
- * Sessions: an opaque token in a cookie, stored as the SHA-256 (hex) of the token.
+ * Sessions: an opaque token in the `SESSION_COOKIE` cookie, stored as the SHA-256 (hex) of the token.
  */
-export const SESSION_COOKIE = 'roster_session';
+export { SESSION_COOKIE };
 
 /**
  * A seeded session token, shaped like a real one (32 bytes, base64url, 43 characters): the SHA-256 of a
@@ -28,13 +31,30 @@ export function sessionHeaders(token: string, origin: string): Record<string, st
   return { cookie: `${SESSION_COOKIE}=${token}`, origin };
 }
 
+// The members router is typed by @roster/api; the bench calls it loosely so it builds whatever the
+// router's exact input types are.
+export type LooseCaller = {
+  members: {
+    leave(input: unknown): Promise<unknown>;
+    remove(input: unknown): Promise<unknown>;
+    list(input: unknown): Promise<unknown>;
+  };
+};
+
+/** The procedures as user `userId` calls them through `createCaller` (no HTTP, no authentication). */
+export function callerAs(db: Kysely<Database>, userId: string): LooseCaller {
+  return createCaller(
+    createContextInner({ db, caller: { type: 'user', userId, sessionId: null } }),
+  ) as unknown as LooseCaller;
+}
+
 /** members.leave input. */
 export function leaveInput(organizationId: string): unknown {
   return { organizationId };
 }
 
 /** members.remove input: the target by membership id. */
-export function removeInput(organizationId: string, _userId: string, membershipId: string): unknown {
+export function removeInput(organizationId: string, membershipId: string): unknown {
   return { organizationId, memberId: membershipId };
 }
 

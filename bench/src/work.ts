@@ -1,10 +1,12 @@
-import { createCaller, createContextInner, endMembership } from '@roster/api';
+import { endMembership } from '@roster/api';
 import type { Database } from '@roster/db';
 import { buildServer } from '@roster/server';
 import type { Kysely, LogEvent } from 'kysely';
 import { openDatabase } from './database';
 import { uuidFor } from './ids';
-import { leaveInput, removeInput, SESSION_COOKIE } from './roster';
+import { actorOf, operationInput, opOrganizationId } from './ops';
+import { RawSqlWorker } from './raw-sql';
+import { callerAs, leaveInput, SESSION_COOKIE } from './roster';
 import type { OpsScenario } from './seed';
 import { seededToken } from './seed';
 
@@ -55,14 +57,56 @@ export function countWork(operation: 'leave' | 'remove', events: LogEvent[]): Wo
   };
 }
 
-// The members router is typed by @roster/api; the bench calls it loosely so it builds whatever the
-// router's exact input types are.
-type LooseCaller = {
-  members: {
-    leave(input: unknown): Promise<unknown>;
-    remove(input: unknown): Promise<unknown>;
+type Server = Awaited<ReturnType<typeof buildServer>>;
+
+/** A cookie-authenticated tRPC mutation through `inject` (in-process, no socket); throws unless HTTP 200. */
+async function injectMutation(app: Server, path: string, token: string, input: unknown) {
+  const res = await app.inject({
+    method: 'POST',
+    url: `/trpc/${path}`,
+    headers: { cookie: `${SESSION_COOKIE}=${token}`, 'content-type': 'application/json' },
+    payload: JSON.stringify(input),
+  });
+  if (res.statusCode !== 200) throw new Error(`${path}: HTTP ${res.statusCode} ${res.body}`);
+}
+
+/** A one-connection database whose Kysely `log` keeps the statements of the current `record` call only. */
+function recordingDatabase(url: string) {
+  const events: LogEvent[] = [];
+  let recording = false;
+  const db = openDatabase(url, {
+    max: 1,
+    log: (e) => {
+      if (recording) events.push(e);
+    },
+  });
+  const record = async (operation: 'leave' | 'remove', call: () => Promise<unknown>): Promise<WorkCount> => {
+    events.length = 0;
+    recording = true;
+    try {
+      await call();
+    } finally {
+      recording = false;
+    }
+    return countWork(operation, events);
   };
-};
+  return { db, record };
+}
+
+/**
+ * Operations `first` and `first + 1` of each kind, leave then remove: the first call of each warms the
+ * pool and caches; the second is the one counted.
+ */
+async function countLeaveAndRemove(
+  first: number,
+  run: (operation: 'leave' | 'remove', i: number) => Promise<WorkCount>,
+): Promise<{ leave: WorkCount; remove: WorkCount }> {
+  await run('leave', first);
+  const leave = await run('leave', first + 1);
+  await run('remove', first);
+  const remove = await run('remove', first + 1);
+  return { leave, remove };
+}
 
 /**
  * One leave and one removal through `createCaller` (the procedure, its guards and the service, without
@@ -73,41 +117,13 @@ export async function measureWork(
   leave: OpsScenario,
   remove: OpsScenario,
 ): Promise<{ leave: WorkCount; remove: WorkCount }> {
-  const events: LogEvent[] = [];
-  let recording = false;
-  const db: Kysely<Database> = openDatabase(url, {
-    max: 1,
-    log: (e) => {
-      if (recording) events.push(e);
-    },
-  });
+  const { db, record } = recordingDatabase(url);
   try {
-    const run = async (operation: 'leave' | 'remove', i: number) => {
+    return await countLeaveAndRemove(0, (operation, i) => {
       const s = operation === 'leave' ? leave : remove;
-      const organizationId = uuidFor(`${s.name}:org:${(i % s.orgs) + 1}`);
-      const actor = uuidFor(`${s.name}:${operation === 'leave' ? 'member' : 'admin'}:${i}`);
-      const caller = createCaller(
-        createContextInner({ db, caller: { type: 'user', userId: actor, sessionId: null } }),
-      ) as unknown as LooseCaller;
-      events.length = 0;
-      recording = true;
-      try {
-        if (operation === 'leave') await caller.members.leave(leaveInput(organizationId));
-        else
-          await caller.members.remove(
-            removeInput(organizationId, uuidFor(`${s.name}:member:${i}`), uuidFor(`${s.name}:m:member:${i}`)),
-          );
-      } finally {
-        recording = false;
-      }
-      return countWork(operation, events);
-    };
-    // The first call of each warms the pool and caches; the second is the one counted.
-    await run('leave', 0);
-    const l = await run('leave', 1);
-    await run('remove', 0);
-    const r = await run('remove', 1);
-    return { leave: l, remove: r };
+      const caller = callerAs(db, actorOf(s, i).userId);
+      return record(operation, () => caller.members[operation](operationInput(s, i)));
+    });
   } finally {
     await db.destroy();
   }
@@ -122,45 +138,15 @@ export async function measureHttpWork(
   leave: OpsScenario,
   remove: OpsScenario,
 ): Promise<{ leave: WorkCount; remove: WorkCount }> {
-  const events: LogEvent[] = [];
-  let recording = false;
-  const db: Kysely<Database> = openDatabase(url, {
-    max: 1,
-    log: (e) => {
-      if (recording) events.push(e);
-    },
-  });
+  const { db, record } = recordingDatabase(url);
   const app = await buildServer({ db, logLevel: 'silent', rateLimit: false });
   try {
-    const run = async (operation: 'leave' | 'remove', i: number) => {
+    return await countLeaveAndRemove(2, (operation, i) => {
       const s = operation === 'leave' ? leave : remove;
-      const organizationId = uuidFor(`${s.name}:org:${(i % s.orgs) + 1}`);
-      const token = seededToken(s.name, operation === 'leave' ? 'member' : 'admin', i);
-      const input =
-        operation === 'leave'
-          ? leaveInput(organizationId)
-          : removeInput(organizationId, uuidFor(`${s.name}:member:${i}`), uuidFor(`${s.name}:m:member:${i}`));
-      events.length = 0;
-      recording = true;
-      try {
-        const res = await app.inject({
-          method: 'POST',
-          url: `/trpc/members.${operation}`,
-          headers: { cookie: `${SESSION_COOKIE}=${token}`, 'content-type': 'application/json' },
-          payload: JSON.stringify(input),
-        });
-        if (res.statusCode !== 200)
-          throw new Error(`members.${operation}: HTTP ${res.statusCode} ${res.body}`);
-      } finally {
-        recording = false;
-      }
-      return countWork(operation, events);
-    };
-    await run('leave', 2);
-    const l = await run('leave', 3);
-    await run('remove', 2);
-    const r = await run('remove', 3);
-    return { leave: l, remove: r };
+      const token = actorOf(s, i).token;
+      const input = operationInput(s, i);
+      return record(operation, () => injectMutation(app, `members.${operation}`, token, input));
+    });
   } finally {
     await app.close();
     await db.destroy();
@@ -197,9 +183,8 @@ export async function measureInProcessCpu(
 ): Promise<InProcessCpu> {
   const db: Kysely<Database> = openDatabase(url, { max: 1 });
   const app = await buildServer({ db, logLevel: 'silent', rateLimit: { max: 1e8 } });
-  const { RawSqlWorker } = await import('./raw-sql');
   const raw = await RawSqlWorker.connect(url);
-  const org = (i: number) => uuidFor(`${s.name}:org:${(i % s.orgs) + 1}`);
+  const org = (i: number) => opOrganizationId(s, i);
   const user = (i: number) => uuidFor(`${s.name}:member:${i}`);
   try {
     const timed = async (start: number, fn: (i: number) => Promise<void>) => {
@@ -211,10 +196,7 @@ export async function measureInProcessCpu(
     };
     const span = n + 5;
     const createCallerLeaveMs = await timed(from, async (i) => {
-      const caller = createCaller(
-        createContextInner({ db, caller: { type: 'user', userId: user(i), sessionId: null } }),
-      ) as unknown as LooseCaller;
-      await caller.members.leave(leaveInput(org(i)));
+      await callerAs(db, user(i)).members.leave(leaveInput(org(i)));
     });
     const serviceLeaveMs = await timed(from + span, async (i) => {
       const membershipId = uuidFor(`${s.name}:m:member:${i}`);
@@ -225,18 +207,9 @@ export async function measureInProcessCpu(
         kind: 'leave',
       });
     });
-    const injectLeaveMs = await timed(from + 2 * span, async (i) => {
-      const res = await app.inject({
-        method: 'POST',
-        url: '/trpc/members.leave',
-        headers: {
-          cookie: `${SESSION_COOKIE}=${seededToken(s.name, 'member', i)}`,
-          'content-type': 'application/json',
-        },
-        payload: JSON.stringify(leaveInput(org(i))),
-      });
-      if (res.statusCode !== 200) throw new Error(`members.leave: HTTP ${res.statusCode} ${res.body}`);
-    });
+    const injectLeaveMs = await timed(from + 2 * span, (i) =>
+      injectMutation(app, 'members.leave', seededToken(s.name, 'member', i), leaveInput(org(i))),
+    );
     const rawLeaveMs = await timed(from + 3 * span, (i) =>
       raw.run({ organizationId: org(i), actorUserId: user(i), targetUserId: user(i) }),
     );

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, type LogConfig, PostgresDialect } from 'kysely';
@@ -31,8 +30,6 @@ export interface CreateDatabaseOptions {
   log?: LogConfig | undefined;
 }
 
-const kinds = new WeakMap<Kysely<any>, DatabaseKind>();
-
 /**
  * A pg client that never leaves an 'error' event unheard. A connection cut while the client is checked
  * out between queries, or after a connect timeout already failed its attempt (a network partition that
@@ -54,14 +51,15 @@ const PREPARABLE = /^\s*\(*\s*(select|insert|update|delete|with|merge|values)\b/
 
 /**
  * A client that sends every parameterized query Kysely runs (`query(text, values)`) as a named prepared
- * statement, named after a hash of its text: node-postgres parses it once per connection and PostgreSQL
- * reuses the statement (and, after a few executions, its plan). Anything else — a query config object
- * (cursors, streams), a callback, a statement without parameters (transaction control, DDL) — passes
+ * statement: node-postgres parses it once per connection and PostgreSQL reuses the statement (and, after a
+ * few executions, its plan). A name need only be unique on its connection, so each new text takes the next
+ * number: a prepared query costs one map lookup of its text, nothing more. Anything else — a query config
+ * object (cursors, streams), a callback, a statement without parameters (transaction control, DDL) — passes
  * through unchanged. At most `MAX_PREPARED_STATEMENTS_PER_CONNECTION` names per connection, so dynamic SQL
  * cannot grow the connection's memory (or the backend's) without bound.
  */
 class PreparingClient extends ResilientClient {
-  /** Statement text -> its name, for the statements this connection prepares (hashed once per text). */
+  /** Statement text -> its name, for the statements this connection prepares. */
   readonly #prepared = new Map<string, string>();
 
   // pg's Client.query has many overloads; this forwards every call shape untouched except (text, values).
@@ -82,15 +80,10 @@ class PreparingClient extends ResilientClient {
     if (known || this.#prepared.size >= MAX_PREPARED_STATEMENTS_PER_CONNECTION || !PREPARABLE.test(text)) {
       return known;
     }
-    const name = `r_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+    const name = `r_${this.#prepared.size}`;
     this.#prepared.set(text, name);
     return name;
   }
-}
-
-/** Which engine a database made by `createDatabase` runs on. */
-export function databaseKind(db: Kysely<any>): DatabaseKind {
-  return kinds.get(db) ?? 'postgres';
 }
 
 export function isPostgresUrl(url: string): boolean {
@@ -121,14 +114,10 @@ export function createDatabase(options: CreateDatabaseOptions = {}): Kysely<Data
     // An idle client whose connection dies (server restart, terminated backend) must not crash the process;
     // the pool drops it and the next query gets a fresh one.
     pool.on('error', () => {});
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: options.log });
-    kinds.set(db, 'postgres');
-    return db;
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: options.log });
   }
   const dataDir = options.dataDir ?? '.data';
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const pglite = new PGlite(dataDir);
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), log: options.log });
-  kinds.set(db, 'pglite');
-  return db;
+  return new Kysely<Database>({ dialect: new PGliteDialect(pglite), log: options.log });
 }

@@ -2,7 +2,6 @@ export {
   type CreateDatabaseOptions,
   createDatabase,
   type DatabaseKind,
-  databaseKind,
   isPostgresUrl,
 } from './create-database';
 export { createMigrator, MigrationError, migrateToLatest, migrationsFingerprint } from './migrate';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { type CreateDatabaseOptions, createDatabase, type DatabaseKind } from './create-database';
 import { migrateToLatest, migrationsFingerprint } from './migrate';
@@ -55,13 +55,15 @@ export async function createTestDatabase(
   };
 }
 
-function withDatabase(url: string, database: string): string {
+/** `url` pointing at another database on the same server. */
+export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
 }
 
-async function withAdminClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `fn` on a connection of its own to `url` (e.g. to create or drop a database), closed afterwards. */
+export async function withAdminClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -92,7 +94,6 @@ async function ensureTemplate(baseUrl: string): Promise<string> {
       const db = createDatabase({ url: withDatabase(baseUrl, building), maxConnections: 1 });
       try {
         await migrateToLatest(db);
-        await sql`select 1`.execute(db);
       } finally {
         await db.destroy();
       }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigrator, migrateToLatest } from '../src/index';
+import { migrations } from '../src/migrations/index';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
 
 let t: TestDatabase;
@@ -32,7 +33,11 @@ describe(`migrations (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, () 
     const applied = await createMigrator(t.db).getMigrations();
     expect(applied.length).toBeGreaterThan(0);
     expect(applied.every((m) => m.executedAt instanceof Date)).toBe(true);
+    expect(applied.map((m) => m.name)).toEqual(Object.keys(migrations));
     expect(await migrateToLatest(t.db)).toEqual([]);
+    // The second run recorded nothing more.
+    const recorded = await sql<{ n: number }>`select count(*)::int as n from kysely_migration`.execute(t.db);
+    expect(recorded.rows).toEqual([{ n: Object.keys(migrations).length }]);
     const tables = await sql<{ table_name: string }>`
       select table_name from information_schema.tables where table_schema = 'public' order by table_name`.execute(
       t.db,
@@ -129,5 +134,18 @@ describe(`migrations (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, () 
     await expect(newOrg('Not A Slug')).rejects.toThrow(/organizations_slug_format/);
     await newUser('unique@example.com');
     await expect(newUser('unique@example.com')).rejects.toThrow(/users_email_key/);
+    // Nothing refused was stored: one user of those emails, no such organization.
+    const users = await t.db
+      .selectFrom('users')
+      .select('email')
+      .where('email', 'in', ['Upper@Example.com', 'upper@example.com', 'unique@example.com'])
+      .execute();
+    expect(users).toEqual([{ email: 'unique@example.com' }]);
+    const orgs = await t.db
+      .selectFrom('organizations')
+      .select('id')
+      .where('slug', '=', 'Not A Slug')
+      .execute();
+    expect(orgs).toEqual([]);
   });
 });

@@ -81,6 +81,13 @@ describe.runIf(onPostgres)('prepared statements (postgres)', () => {
         expect(await preparedOn(trx)).toEqual([]);
       });
       expect(await preparedOn(db)).toEqual([]);
+      // The unprepared insert committed like any other.
+      const row = await db
+        .selectFrom('organizations')
+        .select('name')
+        .where('slug', '=', slug)
+        .executeTakeFirst();
+      expect(row?.name).toBe('Unprepared');
     });
   });
 
@@ -97,6 +104,11 @@ describe.runIf(onPostgres)('prepared statements (postgres)', () => {
       const { rows } = await sql<{ v: number }>`select ${sql.raw('0')} + ${41}::int as v`.execute(db);
       expect(rows[0]?.v).toBe(41);
       expect(await preparedOn(db)).toHaveLength(MAX_PREPARED_STATEMENTS_PER_CONNECTION);
+      // ...as its prepared statement (executed twice now), not sent unnamed.
+      const { rows: plans } = await sql<{ executions: number }>`
+        select (generic_plans + custom_plans)::int as executions from pg_prepared_statements
+        where statement = 'select 0 + $1::int as v'`.execute(db);
+      expect(plans).toEqual([{ executions: 2 }]);
     });
   });
 
