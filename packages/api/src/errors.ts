@@ -145,10 +145,16 @@ const reasonByCode: Partial<Record<TRPC_ERROR_CODE_KEY, ErrorReason>> = {
   CLIENT_CLOSED_REQUEST: 'BAD_REQUEST',
 };
 
+/** The RosterError behind an error that reaches the formatter: itself, or its cause (tRPC may wrap it). */
+export function rosterErrorOf(error: TRPCError): RosterError | null {
+  if (error instanceof RosterError) return error;
+  return error.cause instanceof RosterError ? error.cause : null;
+}
+
 /** The stable reason for any error that reaches the formatter. */
 export function reasonOf(error: TRPCError): ErrorReason {
-  if (error instanceof RosterError) return error.reason;
-  if (error.cause instanceof RosterError) return error.cause.reason;
+  const rosterError = rosterErrorOf(error);
+  if (rosterError) return rosterError.reason;
   if (error.code === 'BAD_REQUEST' && isZodLike(error.cause)) return 'VALIDATION_FAILED';
   return reasonByCode[error.code] ?? 'INTERNAL';
 }

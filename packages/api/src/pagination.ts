@@ -42,7 +42,7 @@ export function decodeCursor(cursor: string): KeysetPosition {
 export const keysetPageInput = z.strictObject({
   organizationId: id,
   cursor: cursor.nullish(),
-  limit: limit.optional(),
+  limit,
   /** Sent by tRPC's `useInfiniteQuery` (e.g. @roster/react's `useMembers`) with every page; pages only go forward. */
   direction: z.enum(['forward', 'backward']).optional(),
 });
@@ -52,11 +52,11 @@ export const keysetPageInput = z.strictObject({
  * page follows), maps the page's rows, and makes the cursor from the last one.
  */
 export async function readKeysetPage<Row extends { id: string; keyset_at: string }, Item>(
-  input: { cursor?: string | null | undefined; limit?: number | undefined },
+  input: { cursor?: string | null | undefined; limit: number },
   read: (after: KeysetPosition | null, limit: number) => Promise<Row[]>,
   toItem: (row: Row) => Item,
 ): Promise<{ items: Item[]; nextCursor: string | null }> {
-  const pageSize = input.limit ?? 25;
+  const pageSize = input.limit;
   const rows = await read(input.cursor ? decodeCursor(input.cursor) : null, pageSize);
   const page = rows.slice(0, pageSize);
   const last = page.at(-1);

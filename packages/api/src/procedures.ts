@@ -1,6 +1,6 @@
 import type { Organization, Role } from '@roster/db';
 import { z } from 'zod';
-import type { Actor, ApiKeyCaller, ApiKeyScope, UserCaller } from './context';
+import type { ApiKeyCaller, ApiKeyScope, UserCaller } from './context';
 import { RosterError } from './errors';
 import { rejectUnstorableText } from './input-guards';
 import { findOrganizationAccess } from './queries/access';
@@ -43,7 +43,6 @@ export interface OrganizationAccess {
   organization: Pick<Organization, 'id' | 'slug' | 'name' | 'status' | 'deletion_scheduled_at'>;
   /** The caller's active membership; null when the caller is an API key. */
   membership: { id: string; role: Role } | null;
-  actor: Actor;
 }
 
 /**
@@ -71,17 +70,9 @@ export async function resolveOrganizationAccess(
   if (!row) throw new RosterError('ORGANIZATION_NOT_FOUND');
   if (caller.type === 'user') {
     if (!row.membership) throw new RosterError('ORGANIZATION_NOT_FOUND');
-    return {
-      organization: row.organization,
-      membership: row.membership,
-      actor: { userId: caller.userId, apiKeyId: null, role: row.membership.role },
-    };
+    return { organization: row.organization, membership: row.membership };
   }
-  return {
-    organization: row.organization,
-    membership: null,
-    actor: { userId: null, apiKeyId: caller.apiKeyId, role: null },
-  };
+  return { organization: row.organization, membership: null };
 }
 
 export interface AccessRule {
@@ -91,15 +82,31 @@ export interface AccessRule {
   apiKeyScope?: ApiKeyScope;
 }
 
-/**
- * An org-scoped procedure restricted to an allowlist of roles (people) or one scope (API keys):
- * `requireRole({ roles: ['owner', 'admin'], apiKeyScope: 'members:write' })`.
- */
-export function requireRole(rule: AccessRule) {
+function guarded(rule: AccessRule) {
   return orgProcedure.use(({ ctx, next }) => {
     assertAccess(ctx, rule);
     return next();
   });
+}
+
+function guardedPerson(rule: AccessRule) {
+  return orgProcedure.use(({ ctx, next }) => {
+    assertAccess(ctx, rule);
+    // A rule without an API key scope lets only a person with an active membership through.
+    return next({ ctx: { caller: ctx.caller as UserCaller, membership: ctx.membership! } });
+  });
+}
+
+/**
+ * An org-scoped procedure restricted to an allowlist of roles (people) or one scope (API keys):
+ * `requireRole({ roles: ['owner', 'admin'], apiKeyScope: 'members:write' })`. A rule without a scope
+ * is for people only: the handler's `ctx.caller` is a person and `ctx.membership` theirs (declare such a
+ * rule with `satisfies AccessRule`, not `: AccessRule`, so its type still says it has no scope).
+ */
+export function requireRole(rule: AccessRule & { apiKeyScope?: undefined }): ReturnType<typeof guardedPerson>;
+export function requireRole(rule: AccessRule): ReturnType<typeof guarded>;
+export function requireRole(rule: AccessRule) {
+  return rule.apiKeyScope ? guarded(rule) : guardedPerson(rule);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Context } from './context';
-import { ERROR_REASONS, type ErrorReason, errorDocsUrl, isZodLike, RosterError, reasonOf } from './errors';
+import { ERROR_REASONS, type ErrorReason, errorDocsUrl, isZodLike, reasonOf, rosterErrorOf } from './errors';
 
 export interface RosterErrorData {
   code: string;
@@ -59,9 +59,8 @@ const t = initTRPC.context<Context>().create({
         code: issue.code,
       }));
     }
-    const rosterError =
-      error instanceof RosterError ? error : error.cause instanceof RosterError ? error.cause : null;
-    if (rosterError?.details) data.details = rosterError.details;
+    const details = rosterErrorOf(error)?.details;
+    if (details) data.details = details;
     let message = shape.message;
     if (reason === 'INTERNAL') message = 'Internal server error';
     else if (reason === 'VALIDATION_FAILED') message = 'Invalid input';

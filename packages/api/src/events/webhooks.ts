@@ -1,3 +1,4 @@
+import type { OutboxStatus } from '@roster/db';
 import type { Db } from '../queries/db';
 
 export async function insertWebhook(
@@ -58,7 +59,7 @@ export async function countOrganizationWebhooks(db: Db, organizationId: string):
 /** The organization's most recent deliveries, newest first, optionally of one status (e.g. `dead`). */
 export async function listOrganizationDeliveries(
   db: Db,
-  params: { organizationId: string; status?: 'pending' | 'delivered' | 'dead'; limit: number },
+  params: { organizationId: string; status?: OutboxStatus; limit: number },
 ) {
   let query = db
     .selectFrom('webhook_deliveries as d')

@@ -85,22 +85,20 @@ export async function listPendingInvitationsForEmail(db: Db, email: string) {
     .execute();
 }
 
-export async function findInvitation(db: Db, invitationId: string) {
+function selectInvitation(db: Db, invitationId: string) {
   return db
     .selectFrom('invitations')
     .select(['id', 'organization_id', 'email', 'role', 'status', 'invited_by', 'expires_at'])
-    .where('id', '=', invitationId)
-    .executeTakeFirst();
+    .where('id', '=', invitationId);
+}
+
+export async function findInvitation(db: Db, invitationId: string) {
+  return selectInvitation(db, invitationId).executeTakeFirst();
 }
 
 /** Locks one invitation row (accept and revoke serialize on it). */
 export async function lockInvitation(trx: Db, invitationId: string) {
-  return trx
-    .selectFrom('invitations')
-    .select(['id', 'organization_id', 'email', 'role', 'status', 'invited_by', 'expires_at'])
-    .where('id', '=', invitationId)
-    .forUpdate()
-    .executeTakeFirst();
+  return selectInvitation(trx, invitationId).forUpdate().executeTakeFirst();
 }
 
 export async function markInvitationRevoked(trx: Db, invitationId: string, revokedBy: string | null) {

@@ -13,13 +13,14 @@ export interface MembershipChangeState {
   actorApiKeyLive: boolean;
   /** The membership being changed, when it is active in this organization. */
   target: { id: string; role: Role; userId: string } | null;
-  /** For a leave: the leaver's most recently joined other active organization. */
+  /** When the actor is the target (a leave): their most recently joined other active organization. */
   nextOrganization: { id: string; slug: string } | null;
 }
 
 /**
  * Everything a membership change decides on, in one statement: the active owner count, the actor's
- * and the target's active memberships and, for a leave, where the leaver goes next. Run it after
+ * and the target's active memberships and, for a leave, where the leaver goes next (looked up only
+ * when the actor is the target, `a.id = t.id`, so removing someone else skips it). Run it after
  * `lockOrganization`: in READ COMMITTED each statement takes a fresh snapshot, so this one sees every
  * change committed before the lock was granted.
  */
@@ -62,7 +63,7 @@ export async function readMembershipChangeState(
     left join lateral (
       select o.id, o.slug
       from memberships m join organizations o on o.id = m.organization_id
-      where m.user_id = ${params.nextOrganizationForUserId ?? null}::uuid
+      where m.user_id = ${params.nextOrganizationForUserId ?? null}::uuid and a.id = t.id
         and m.status = 'active' and m.organization_id <> ${organizationId}
       order by m.created_at desc, m.id desc
       limit 1

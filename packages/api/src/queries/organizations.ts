@@ -1,4 +1,3 @@
-import type { OrganizationStatus, Role } from '@roster/db';
 import { sql } from 'kysely';
 import type { Db } from './db';
 
@@ -37,7 +36,7 @@ export async function listOrganizationsOfUser(db: Db, userId: string) {
   return db
     .selectFrom('memberships as m')
     .innerJoin('organizations as o', 'o.id', 'm.organization_id')
-    .select(['o.id', 'o.slug', 'o.name', 'o.status', 'm.role', 'm.id as membership_id'])
+    .select(['o.id', 'o.slug', 'o.name', 'm.role'])
     .select((eb) =>
       eb
         .selectFrom('memberships as owners')
@@ -51,17 +50,7 @@ export async function listOrganizationsOfUser(db: Db, userId: string) {
     .where('m.status', '=', 'active')
     .orderBy('o.name')
     .orderBy('o.id')
-    .execute() as Promise<
-    Array<{
-      id: string;
-      slug: string;
-      name: string;
-      status: OrganizationStatus;
-      role: Role;
-      membership_id: string;
-      active_owner_count: number;
-    }>
-  >;
+    .execute();
 }
 
 export async function markOrganizationDeletionScheduled(trx: Db, organizationId: string) {

@@ -5,7 +5,7 @@ import { type AccessRule, assertAccess } from '../procedures';
 import type { Db } from '../queries/db';
 import { type ActorAccessState, readActorAccess, readMembershipChangeState } from '../queries/memberships';
 import { lockOrganization } from '../queries/organizations';
-import type { RuleActor } from '../rules';
+import type { EndMembershipFacts, RuleActor } from '../rules';
 
 /**
  * The guard's verdict again, on what was re-read under the organization lock: access ends with the
@@ -56,21 +56,18 @@ export async function lockOrganizationForActor(
   return { organization, role, ruleActor, emailIsActiveMember: fresh.emailIsActiveMember };
 }
 
-/** Who changes a membership: a person (by user id) or an API key. */
+/**
+ * Who changes a membership: a person (by user id) or an API key. An authenticated caller
+ * (`UserCaller | ApiKeyCaller`) is one as it is.
+ */
 export type MembershipActor = { type: 'user'; userId: string } | { type: 'apiKey'; apiKeyId: string };
-
-/** The authenticated caller as a membership change names its actor. */
-export function membershipActorOf(caller: UserCaller | ApiKeyCaller): MembershipActor {
-  return caller.type === 'user'
-    ? { type: 'user', userId: caller.userId }
-    : { type: 'apiKey', apiKeyId: caller.apiKeyId };
-}
 
 /**
  * The first two statements of every membership change (leave, remove, role change, ownership transfer):
  * lock the organization, then read the actor, the target membership and the owner count under the lock
  * (and, for a leave, where the actor goes next). An API key that authenticated before the lock but was
- * revoked since (by its creator's leave or removal) is INVALID_API_KEY.
+ * revoked since (by its creator's leave or removal) is INVALID_API_KEY. `actorFacts` is the actor as the
+ * refusal rules take it, with the person's role re-read under the lock.
  */
 export async function lockOrganizationForMembershipChange(
   trx: Db,
@@ -93,5 +90,7 @@ export async function lockOrganizationForMembershipChange(
     nextOrganizationForUserId: params.withNextOrganization ? actorUserId : null,
   });
   if (params.actor.type === 'apiKey' && !state.actorApiKeyLive) throw new RosterError('INVALID_API_KEY');
-  return { organization, state };
+  const actorFacts: EndMembershipFacts['actor'] =
+    params.actor.type === 'apiKey' ? { type: 'apiKey' } : { type: 'user', role: state.actor?.role ?? null };
+  return { organization, state, actorFacts };
 }

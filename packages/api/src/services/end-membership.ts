@@ -47,7 +47,7 @@ export async function endMembership(
   const actorUserId = params.actor.type === 'user' ? params.actor.userId : null;
   return db.transaction().execute(async (trx) => {
     // Also reads the actor's next organization: a removal of oneself is a leave.
-    const { organization, state } = await lockOrganizationForMembershipChange(trx, {
+    const { organization, state, actorFacts } = await lockOrganizationForMembershipChange(trx, {
       organizationId: params.organizationId,
       actor: params.actor,
       membershipId: params.membershipId,
@@ -58,10 +58,7 @@ export async function endMembership(
     const refusal = endMembershipRefusal({
       kind,
       organizationStatus: organization.status,
-      actor:
-        params.actor.type === 'apiKey'
-          ? { type: 'apiKey' }
-          : { type: 'user', role: state.actor?.role ?? null },
+      actor: actorFacts,
       target: state.target ? { role: state.target.role, isActor: isSelf } : null,
       activeOwnerCount: state.activeOwnerCount,
     });

@@ -18,17 +18,14 @@ export async function changeMemberRole(
 ) {
   const actorUserId = params.actor.type === 'user' ? params.actor.userId : null;
   return db.transaction().execute(async (trx) => {
-    const { organization, state } = await lockOrganizationForMembershipChange(trx, {
+    const { organization, state, actorFacts } = await lockOrganizationForMembershipChange(trx, {
       organizationId: params.organizationId,
       actor: params.actor,
       membershipId: params.membershipId,
     });
     const refusal = roleChangeRefusal({
       organizationStatus: organization.status,
-      actor:
-        params.actor.type === 'apiKey'
-          ? { type: 'apiKey' }
-          : { type: 'user', role: state.actor?.role ?? null },
+      actor: actorFacts,
       target: state.target,
       nextRole: params.role,
       activeOwnerCount: state.activeOwnerCount,

@@ -22,12 +22,12 @@ export const createApiKeyInput = z.strictObject({
  * and nowhere else: only its SHA-256 is stored. It is revoked with its creator's removal from the
  * organization (unless that removal keeps keys).
  */
-const rule: AccessRule = { roles: ['owner', 'admin'] };
+const rule = { roles: ['owner', 'admin'] } satisfies AccessRule;
 
 export const create = requireRole(rule)
   .input(createApiKeyInput)
   .mutation(async ({ ctx, input }) => {
-    const userId = ctx.actor.userId!;
+    const userId = ctx.caller.userId;
     const { key, prefix } = generateApiKey();
     return ctx.db.transaction().execute(async (trx) => {
       // A key created after its creator's leave committed would outlive the leave's key revocation:

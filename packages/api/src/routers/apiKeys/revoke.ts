@@ -12,12 +12,12 @@ export const revokeApiKeyInput = z.strictObject({ organizationId: id, apiKeyId: 
  * Revokes one of the organization's keys (owners and admins, people only); it stops working with the
  * commit. API_KEY_NOT_FOUND for a key of another organization, an unknown one, or one already revoked.
  */
-const rule: AccessRule = { roles: ['owner', 'admin'] };
+const rule = { roles: ['owner', 'admin'] } satisfies AccessRule;
 
 export const revoke = requireRole(rule)
   .input(revokeApiKeyInput)
   .mutation(async ({ ctx, input }) => {
-    const userId = ctx.actor.userId!;
+    const userId = ctx.caller.userId;
     return ctx.db.transaction().execute(async (trx) => {
       await lockOrganizationForActor(trx, ctx.caller, input.organizationId, rule);
       const row = await revokeOrganizationApiKey(trx, input.organizationId, input.apiKeyId);

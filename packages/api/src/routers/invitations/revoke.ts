@@ -1,3 +1,4 @@
+import type { Role } from '@roster/db';
 import { z } from 'zod';
 import { RosterError } from '../../errors';
 import {
@@ -9,7 +10,7 @@ import {
 } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
 import { findInvitation, markInvitationRevoked } from '../../queries/invitations';
-import { canManageInvitation } from '../../rules';
+import { canManageInvitation, type RuleActor } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
 
@@ -37,22 +38,21 @@ const invitationProcedure = authedProcedure.input(revokeInvitationInput).use(asy
   return next({ ctx: { ...access, invitation } });
 });
 
+function assertMayRevoke(actor: RuleActor, role: Role) {
+  if (!canManageInvitation(actor, role)) {
+    throw new RosterError('INSUFFICIENT_ROLE', `You may not revoke an invitation as ${role}`);
+  }
+}
+
 /** Revokes a pending invitation. Admins (and API keys) may revoke invitations for members and viewers. */
 export const revoke = invitationProcedure.mutation(async ({ ctx, input }) => {
-  if (!canManageInvitation(ruleActorOf(ctx), ctx.invitation.role)) {
-    throw new RosterError('INSUFFICIENT_ROLE', `You may not revoke an invitation as ${ctx.invitation.role}`);
-  }
+  assertMayRevoke(ruleActorOf(ctx), ctx.invitation.role);
   const revokedBy = ctx.caller.type === 'user' ? ctx.caller.userId : null;
   return ctx.db.transaction().execute(async (trx) => {
     // Serialized with leaves and removals: the actor is re-read after the lock, so a key revoked by its
     // creator's leave (or a person who left) no longer acts, even if the guard ran before that commit.
     const { ruleActor } = await lockOrganizationForActor(trx, ctx.caller, ctx.organization.id, rule);
-    if (!canManageInvitation(ruleActor, ctx.invitation.role)) {
-      throw new RosterError(
-        'INSUFFICIENT_ROLE',
-        `You may not revoke an invitation as ${ctx.invitation.role}`,
-      );
-    }
+    assertMayRevoke(ruleActor, ctx.invitation.role);
     const revoked = await markInvitationRevoked(trx, input.invitationId, revokedBy);
     if (!revoked) throw new RosterError('INVITATION_NOT_FOUND');
     await insertAuditEntry(trx, {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { assertAccess, orgProcedure } from '../../procedures';
-import { membershipActorOf } from '../../services/actor';
 import { endMembership } from '../../services/end-membership';
 import { id } from '../../validation';
 
@@ -26,7 +25,7 @@ export const remove = orgProcedure
   .mutation(async ({ ctx, input }) => {
     const result = await endMembership(ctx.db, {
       organizationId: input.organizationId,
-      actor: membershipActorOf(ctx.caller),
+      actor: ctx.caller,
       membershipId: input.memberId,
       kind: 'remove',
       keepApiKeys: input.keepApiKeys ?? false,

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { RosterError } from '../../errors';
 import { requireRole } from '../../procedures';
 import { transferOwnership as transfer } from '../../services/roles';
 import { id } from '../../validation';
@@ -10,7 +9,6 @@ export const transferOwnershipInput = z.strictObject({ organizationId: id, membe
 export const transferOwnership = requireRole({ roles: ['owner'] })
   .input(transferOwnershipInput)
   .mutation(async ({ ctx, input }) => {
-    if (ctx.caller.type !== 'user') throw new RosterError('SESSION_REQUIRED');
     return transfer(ctx.db, {
       organizationId: input.organizationId,
       actorUserId: ctx.caller.userId,

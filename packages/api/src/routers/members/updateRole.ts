@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { requireRole } from '../../procedures';
-import { membershipActorOf } from '../../services/actor';
 import { changeMemberRole } from '../../services/roles';
 import { id, role } from '../../validation';
 
@@ -12,7 +11,7 @@ export const updateRole = requireRole({ roles: ['owner', 'admin'], apiKeyScope: 
   .mutation(async ({ ctx, input }) =>
     changeMemberRole(ctx.db, {
       organizationId: input.organizationId,
-      actor: membershipActorOf(ctx.caller),
+      actor: ctx.caller,
       membershipId: input.memberId,
       role: input.role,
     }),

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { RosterError } from '../../errors';
 import { type AccessRule, requireRole } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
 import { markOrganizationDeletionScheduled } from '../../queries/organizations';
@@ -12,12 +11,11 @@ export const scheduleDeletionInput = z.strictObject({ organizationId: id });
  * Marks the organization `deletion_scheduled` (owners only, people only). From then on members can no
  * longer leave or be removed one by one: the memberships end with the organization. Idempotent.
  */
-const rule: AccessRule = { roles: ['owner'] };
+const rule = { roles: ['owner'] } satisfies AccessRule;
 
 export const scheduleDeletion = requireRole(rule)
   .input(scheduleDeletionInput)
   .mutation(async ({ ctx, input }) => {
-    if (ctx.caller.type !== 'user') throw new RosterError('SESSION_REQUIRED');
     const userId = ctx.caller.userId;
     return ctx.db.transaction().execute(async (trx) => {
       const { organization } = await lockOrganizationForActor(trx, ctx.caller, input.organizationId, rule);

@@ -20,12 +20,12 @@ export const createWebhookInput = z.strictObject({
  * Registers a receiver for the organization's events (owners only, people only). The signing secret is in
  * this answer and nowhere else: store it on the receiving side to verify `roster-signature`.
  */
-const rule: AccessRule = { roles: ['owner'] };
+const rule = { roles: ['owner'] } satisfies AccessRule;
 
 export const create = requireRole(rule)
   .input(createWebhookInput)
   .mutation(async ({ ctx, input }) => {
-    const userId = ctx.actor.userId!;
+    const userId = ctx.caller.userId;
     return ctx.db.transaction().execute(async (trx) => {
       // Serialize with other changes to this organization, so the limit below holds under concurrency,
       // and re-check the owner under the lock (a leave may have committed since the guard).

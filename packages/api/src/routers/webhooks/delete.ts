@@ -7,7 +7,7 @@ import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
 
 /** Stops deliveries to a webhook (owners only, people only); its pending deliveries are dropped. */
-const rule: AccessRule = { roles: ['owner'] };
+const rule = { roles: ['owner'] } satisfies AccessRule;
 
 export const deleteWebhook = requireRole(rule)
   .input(z.strictObject({ organizationId: id, webhookId: id }))
@@ -20,7 +20,7 @@ export const deleteWebhook = requireRole(rule)
       await insertAuditEntry(trx, {
         organizationId: input.organizationId,
         action: 'webhook.deleted',
-        actorUserId: ctx.actor.userId,
+        actorUserId: ctx.caller.userId,
         actorApiKeyId: null,
         metadata: { webhookId: deleted.id, url: deleted.url },
       });

@@ -2,13 +2,13 @@ import { OUTBOX_STATUSES } from '@roster/db';
 import { z } from 'zod';
 import { listOrganizationDeliveries } from '../../events/webhooks';
 import { requireRole } from '../../procedures';
-import { id } from '../../validation';
+import { id, limit } from '../../validation';
 
 export const listDeliveriesInput = z.strictObject({
   organizationId: id,
   /** `dead` lists the dead letters: deliveries that failed every attempt, with their last error. */
   status: z.enum(OUTBOX_STATUSES).optional(),
-  limit: z.number().int().min(1).max(100).default(25),
+  limit,
 });
 
 /** The organization's most recent webhook deliveries, newest first (owners only, people only). */
