@@ -2,7 +2,7 @@ import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, callerFor, createApiKeyRow, createInvitationRow, createOrganization } from './factories';
-import { organizationState, reasonOfRefusal } from './state';
+import { organizationState, refusalLeavingStateUnchanged } from './state';
 
 /**
  * Access ends with the commit, for API keys too. A key's request authenticates (the HTTP context finds
@@ -42,19 +42,21 @@ describe('an API key revoked after it authenticated', () => {
   it('members.remove: refused with INVALID_API_KEY, the member untouched; a live key removes', async () => {
     const { organization, member, key } = await world();
     await revokeKey(key.id);
-    const before = await organizationState(t.db, organization.id);
-    const api = callerFor(t.db, key);
     expect(
-      await reasonOfRefusal(
-        api.members.remove({ organizationId: organization.id, memberId: member.membership.id }),
+      await refusalLeavingStateUnchanged(t.db, organization.id, () =>
+        callerFor(t.db, key).members.remove({
+          organizationId: organization.id,
+          memberId: member.membership.id,
+        }),
       ),
     ).toBe('INVALID_API_KEY');
-    const after = await organizationState(t.db, organization.id);
-    expect(after).toEqual(before);
-    expect(after.memberships[member.membership.id]?.status).toBe('active');
+    expect((await organizationState(t.db, organization.id)).memberships[member.membership.id]?.status).toBe(
+      'active',
+    );
 
     // The allowed path: a live key of the same organization removes the member.
     const other = await world();
+    const before = await organizationState(t.db, other.organization.id);
     await callerFor(t.db, other.key).members.remove({
       organizationId: other.organization.id,
       memberId: other.member.membership.id,
@@ -63,16 +65,29 @@ describe('an API key revoked after it authenticated', () => {
     expect(removed.memberships[other.member.membership.id]).toMatchObject({
       status: 'removed',
       removalReason: 'removed',
+      removedBy: null,
     });
     expect(removed.audit.at(-1)).toMatchObject({ action: 'member.removed', actorApiKeyId: other.key.id });
+    expect(removed.audit.slice(before.audit.length)).toEqual([
+      {
+        action: 'member.removed',
+        actorUserId: null,
+        actorApiKeyId: other.key.id,
+        targetMembershipId: other.member.membership.id,
+      },
+    ]);
+    expect(removed.outbox.slice(before.outbox.length)).toEqual([
+      { type: 'member.removed', membershipId: other.member.membership.id },
+    ]);
+    // The acting key belongs to the admin, not to the removed member: it stays live.
+    expect(removed.apiKeys[other.key.id]).toEqual({ revokedReason: null });
   });
 
   it('members.updateRole: refused with INVALID_API_KEY, the role unchanged; a live key changes it', async () => {
     const { organization, member, key } = await world();
     await revokeKey(key.id);
-    const before = await organizationState(t.db, organization.id);
     expect(
-      await reasonOfRefusal(
+      await refusalLeavingStateUnchanged(t.db, organization.id, () =>
         callerFor(t.db, key).members.updateRole({
           organizationId: organization.id,
           memberId: member.membership.id,
@@ -80,9 +95,9 @@ describe('an API key revoked after it authenticated', () => {
         }),
       ),
     ).toBe('INVALID_API_KEY');
-    expect(await organizationState(t.db, organization.id)).toEqual(before);
 
     const other = await world();
+    const before = await organizationState(t.db, other.organization.id);
     await callerFor(t.db, other.key).members.updateRole({
       organizationId: other.organization.id,
       memberId: other.member.membership.id,
@@ -90,14 +105,24 @@ describe('an API key revoked after it authenticated', () => {
     });
     const changed = await organizationState(t.db, other.organization.id);
     expect(changed.memberships[other.member.membership.id]?.role).toBe('viewer');
+    expect(changed.audit.slice(before.audit.length)).toEqual([
+      {
+        action: 'member.role_changed',
+        actorUserId: null,
+        actorApiKeyId: other.key.id,
+        targetMembershipId: other.member.membership.id,
+      },
+    ]);
+    expect(changed.outbox.slice(before.outbox.length)).toEqual([
+      { type: 'member.role_changed', membershipId: other.member.membership.id },
+    ]);
   });
 
   it('invitations.create: refused with INVALID_API_KEY, no invitation written; a live key invites', async () => {
     const { organization, key } = await world();
     await revokeKey(key.id);
-    const before = await organizationState(t.db, organization.id);
     expect(
-      await reasonOfRefusal(
+      await refusalLeavingStateUnchanged(t.db, organization.id, () =>
         callerFor(t.db, key).invitations.create({
           organizationId: organization.id,
           email: 'late@example.test',
@@ -105,9 +130,9 @@ describe('an API key revoked after it authenticated', () => {
         }),
       ),
     ).toBe('INVALID_API_KEY');
-    expect(await organizationState(t.db, organization.id)).toEqual(before);
 
     const other = await world();
+    const before = await organizationState(t.db, other.organization.id);
     const invitation = await callerFor(t.db, other.key).invitations.create({
       organizationId: other.organization.id,
       email: 'on-time@example.test',
@@ -118,6 +143,14 @@ describe('an API key revoked after it authenticated', () => {
       status: 'pending',
       email: 'on-time@example.test',
     });
+    expect(invited.audit.slice(before.audit.length)).toEqual([
+      {
+        action: 'invitation.created',
+        actorUserId: null,
+        actorApiKeyId: other.key.id,
+        targetMembershipId: null,
+      },
+    ]);
   });
 
   it('invitations.revoke: refused with INVALID_API_KEY, the invitation still pending; a live key revokes', async () => {
@@ -127,23 +160,34 @@ describe('an API key revoked after it authenticated', () => {
       invitedBy: admin.user.id,
     });
     await revokeKey(key.id);
-    const before = await organizationState(t.db, organization.id);
     expect(
-      await reasonOfRefusal(callerFor(t.db, key).invitations.revoke({ invitationId: invitation.id })),
+      await refusalLeavingStateUnchanged(t.db, organization.id, () =>
+        callerFor(t.db, key).invitations.revoke({ invitationId: invitation.id }),
+      ),
     ).toBe('INVALID_API_KEY');
-    const after = await organizationState(t.db, organization.id);
-    expect(after).toEqual(before);
-    expect(after.invitations[invitation.id]?.status).toBe('pending');
+    expect((await organizationState(t.db, organization.id)).invitations[invitation.id]?.status).toBe(
+      'pending',
+    );
 
     const other = await world();
     const pending = await createInvitationRow(t.db, {
       organizationId: other.organization.id,
       invitedBy: other.admin.user.id,
     });
+    const before = await organizationState(t.db, other.organization.id);
     await callerFor(t.db, other.key).invitations.revoke({ invitationId: pending.id });
-    expect((await organizationState(t.db, other.organization.id)).invitations[pending.id]?.status).toBe(
-      'revoked',
-    );
+    const revoked = await organizationState(t.db, other.organization.id);
+    expect(revoked.invitations[pending.id]?.status).toBe('revoked');
+    // A key is no person: the invitation names no revoker, the audit row names the key.
+    expect(revoked.invitations[pending.id]?.revokedBy).toBeNull();
+    expect(revoked.audit.slice(before.audit.length)).toEqual([
+      {
+        action: 'invitation.revoked',
+        actorUserId: null,
+        actorApiKeyId: other.key.id,
+        targetMembershipId: null,
+      },
+    ]);
   });
 
   it('a key of another organization is not live here: the re-check names the organization', async () => {
@@ -153,7 +197,7 @@ describe('an API key revoked after it authenticated', () => {
     const elsewhere = await world();
     const forged = { ...key, id: elsewhere.key.id };
     expect(
-      await reasonOfRefusal(
+      await refusalLeavingStateUnchanged(t.db, organization.id, () =>
         callerFor(t.db, forged).members.remove({
           organizationId: organization.id,
           memberId: member.membership.id,

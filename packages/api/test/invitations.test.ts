@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, callerFor, createApiKeyRow, createOrganization, createUser } from './factories';
-import { organizationState, reasonOfRefusal } from './state';
+import { organizationState, reasonOfRefusal, refusalLeavingStateUnchanged } from './state';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -10,6 +10,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.destroy();
 });
+
+/** An organization, a fresh user, and a pending invitation for them from the owner. */
+async function pendingInvitation() {
+  const organization = await createOrganization(t.db);
+  const invitee = await createUser(t.db);
+  const owner = callerFor(t.db, organization.owner.user);
+  const invitation = await owner.invitations.create({
+    organizationId: organization.id,
+    email: invitee.email,
+    role: 'member',
+  });
+  return { organization, invitee, owner, invitation };
+}
 
 async function expire(invitationId: string) {
   await t.db
@@ -55,13 +68,22 @@ describe('invitations', () => {
       status: 'active',
     });
     expect(state.invitations[invitation.id]?.status).toBe('accepted');
+    expect(state.invitations[invitation.id]?.acceptedBy).toBe(invitee.id);
     expect(state.audit.map((a) => a.action)).toEqual(['invitation.created', 'invitation.accepted']);
+    expect(state.audit.at(-1)).toEqual({
+      action: 'invitation.accepted',
+      actorUserId: invitee.id,
+      actorApiKeyId: null,
+      targetMembershipId: accepted.memberId,
+    });
     expect(state.outbox).toEqual([{ type: 'member.added', membershipId: accepted.memberId }]);
     expect(await api.invitations.listMine()).toEqual([]);
-    // Used: accepting again is INVITATION_NOT_FOUND.
-    expect(await reasonOfRefusal(api.invitations.accept({ invitationId: invitation.id }))).toBe(
-      'INVITATION_NOT_FOUND',
-    );
+    // Used: accepting again is INVITATION_NOT_FOUND, and writes nothing.
+    expect(
+      await refusalLeavingStateUnchanged(t.db, organization.id, () =>
+        api.invitations.accept({ invitationId: invitation.id }),
+      ),
+    ).toBe('INVITATION_NOT_FOUND');
   });
 
   it('works again after the user had left: a new membership row, the old one stays removed', async () => {
@@ -89,23 +111,20 @@ describe('invitations', () => {
       'invitation.created',
       'invitation.accepted',
     ]);
+    expect(state.outbox).toEqual([
+      { type: 'member.removed', membershipId: member.membership.id },
+      { type: 'member.added', membershipId: accepted.memberId },
+    ]);
   });
 
   it('refuses an expired invitation with INVITATION_EXPIRED and a new one may be sent', async () => {
-    const organization = await createOrganization(t.db);
-    const invitee = await createUser(t.db);
-    const owner = callerFor(t.db, organization.owner.user);
-    const invitation = await owner.invitations.create({
-      organizationId: organization.id,
-      email: invitee.email,
-      role: 'member',
-    });
+    const { organization, invitee, owner, invitation } = await pendingInvitation();
     await expire(invitation.id);
-    const before = await organizationState(t.db, organization.id);
     expect(
-      await reasonOfRefusal(callerFor(t.db, invitee).invitations.accept({ invitationId: invitation.id })),
+      await refusalLeavingStateUnchanged(t.db, organization.id, () =>
+        callerFor(t.db, invitee).invitations.accept({ invitationId: invitation.id }),
+      ),
     ).toBe('INVITATION_EXPIRED');
-    expect(await organizationState(t.db, organization.id)).toEqual(before);
     expect(await callerFor(t.db, invitee).invitations.listMine()).toEqual([]);
     expect((await owner.invitations.list({ organizationId: organization.id }))[0]).toMatchObject({
       expired: true,
@@ -132,20 +151,14 @@ describe('invitations', () => {
   });
 
   it('refuses someone else’s invitation as INVITATION_NOT_FOUND, nothing written', async () => {
-    const organization = await createOrganization(t.db);
-    const invitee = await createUser(t.db);
+    const { organization, invitation } = await pendingInvitation();
     const stranger = await createUser(t.db);
-    const invitation = await callerFor(t.db, organization.owner.user).invitations.create({
-      organizationId: organization.id,
-      email: invitee.email,
-      role: 'member',
-    });
-    const before = await organizationState(t.db, organization.id);
     expect(
-      await reasonOfRefusal(callerFor(t.db, stranger).invitations.accept({ invitationId: invitation.id })),
+      await refusalLeavingStateUnchanged(t.db, organization.id, () =>
+        callerFor(t.db, stranger).invitations.accept({ invitationId: invitation.id }),
+      ),
     ).toBe('INVITATION_NOT_FOUND');
     expect(await callerFor(t.db, stranger).invitations.listMine()).toEqual([]);
-    expect(await organizationState(t.db, organization.id)).toEqual(before);
   });
 
   it('maps duplicates to typed reasons: INVITATION_ALREADY_PENDING, ALREADY_MEMBER', async () => {
@@ -173,31 +186,21 @@ describe('invitations', () => {
   });
 
   it('accepting while already an active member is ALREADY_MEMBER; the invitation stays pending', async () => {
-    const organization = await createOrganization(t.db);
-    const invitee = await createUser(t.db);
-    const invitation = await callerFor(t.db, organization.owner.user).invitations.create({
-      organizationId: organization.id,
-      email: invitee.email,
-      role: 'member',
-    });
+    const { organization, invitee, invitation } = await pendingInvitation();
     await addMember(t.db, organization.id, 'viewer', invitee);
-    const before = await organizationState(t.db, organization.id);
     expect(
-      await reasonOfRefusal(callerFor(t.db, invitee).invitations.accept({ invitationId: invitation.id })),
+      await refusalLeavingStateUnchanged(t.db, organization.id, () =>
+        callerFor(t.db, invitee).invitations.accept({ invitationId: invitation.id }),
+      ),
     ).toBe('ALREADY_MEMBER');
-    expect(await organizationState(t.db, organization.id)).toEqual(before);
+    expect((await organizationState(t.db, organization.id)).invitations[invitation.id]?.status).toBe(
+      'pending',
+    );
   });
 
   it('revoke: revoked invitations cannot be accepted; other organizations’ invitations are INVITATION_NOT_FOUND', async () => {
-    const organization = await createOrganization(t.db);
+    const { organization, invitee, owner, invitation } = await pendingInvitation();
     const other = await createOrganization(t.db);
-    const invitee = await createUser(t.db);
-    const owner = callerFor(t.db, organization.owner.user);
-    const invitation = await owner.invitations.create({
-      organizationId: organization.id,
-      email: invitee.email,
-      role: 'member',
-    });
     // The other organization's owner, and a full-scope key of the other organization, cannot see it.
     const otherKey = await createApiKeyRow(t.db, {
       organizationId: other.id,
@@ -241,14 +244,7 @@ describe('invitations', () => {
   });
 
   it('an organization scheduled for deletion takes no new members', async () => {
-    const organization = await createOrganization(t.db);
-    const invitee = await createUser(t.db);
-    const owner = callerFor(t.db, organization.owner.user);
-    const invitation = await owner.invitations.create({
-      organizationId: organization.id,
-      email: invitee.email,
-      role: 'member',
-    });
+    const { organization, invitee, owner, invitation } = await pendingInvitation();
     await owner.organizations.scheduleDeletion({ organizationId: organization.id });
     const before = await organizationState(t.db, organization.id);
     expect(

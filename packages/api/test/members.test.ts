@@ -159,8 +159,12 @@ describe('members.leave', () => {
   it('runs in one transaction of at most 8 statements, counting BEGIN, the guard, the lock and COMMIT', async () => {
     const organization = await createOrganization(t.db);
     const member = await addMember(t.db, organization.id, 'member');
-    await createApiKeyRow(t.db, { organizationId: organization.id, createdBy: member.user.id });
-    await createInvitationRow(t.db, { organizationId: organization.id, invitedBy: member.user.id });
+    const key = await createApiKeyRow(t.db, { organizationId: organization.id, createdBy: member.user.id });
+    const invitation = await createInvitationRow(t.db, {
+      organizationId: organization.id,
+      invitedBy: member.user.id,
+    });
+    const session = await createSessionRow(t.db, member.user.id, { activeOrganizationId: organization.id });
     statements = [];
     await callerFor(t.db, member.user).members.leave({ organizationId: organization.id });
     const sent = statements.map((s) => s.trim().toLowerCase());
@@ -169,6 +173,27 @@ describe('members.leave', () => {
     expect(sent.filter((s) => s === 'commit')).toHaveLength(1);
     expect(sent.length).toBeLessThanOrEqual(8);
     expect(sent.some((s) => /for no key update/i.test(s))).toBe(true);
+    // Within that budget the leave did all of its work.
+    const state = await organizationState(t.db, organization.id, [member.user.id]);
+    expect(state.memberships[member.membership.id]).toEqual({
+      userId: member.user.id,
+      role: 'member',
+      status: 'removed',
+      removalReason: 'left',
+      removedBy: member.user.id,
+    });
+    expect(state.apiKeys).toEqual({ [key.id]: { revokedReason: 'member_left' } });
+    expect(state.invitations[invitation.id]).toMatchObject({ status: 'revoked', revokedBy: member.user.id });
+    expect(state.sessions).toEqual({ [session.id]: { activeOrganizationId: null } });
+    expect(state.audit).toEqual([
+      {
+        action: 'member.left',
+        actorUserId: member.user.id,
+        actorApiKeyId: null,
+        targetMembershipId: member.membership.id,
+      },
+    ]);
+    expect(state.outbox).toEqual([{ type: 'member.removed', membershipId: member.membership.id }]);
   });
 });
 
@@ -183,26 +208,24 @@ describe('members.remove', () => {
       keepApiKeys: true,
     });
     expect(result).toEqual({ memberId: viewer.membership.id, revoked: { apiKeys: 1, invitations: 0 } });
-    const row = await t.db
-      .selectFrom('memberships')
-      .select(['status', 'removal_reason', 'removed_by'])
-      .where('id', '=', viewer.membership.id)
-      .executeTakeFirstOrThrow();
-    expect(row).toEqual({ status: 'removed', removal_reason: 'left', removed_by: viewer.user.id });
-    const keyRow = await t.db
-      .selectFrom('api_keys')
-      .select('revoked_reason')
-      .where('id', '=', key.id)
-      .executeTakeFirstOrThrow();
-    expect(keyRow.revoked_reason).toBe('member_left');
     const state = await organizationState(t.db, organization.id);
-    expect(state.audit.at(-1)).toEqual({
-      action: 'member.left',
-      actorUserId: viewer.user.id,
-      actorApiKeyId: null,
-      targetMembershipId: viewer.membership.id,
+    expect(state.memberships[viewer.membership.id]).toEqual({
+      userId: viewer.user.id,
+      role: 'viewer',
+      status: 'removed',
+      removalReason: 'left',
+      removedBy: viewer.user.id,
     });
-    expect(state.outbox.at(-1)).toEqual({ type: 'member.removed', membershipId: viewer.membership.id });
+    expect(state.apiKeys[key.id]).toEqual({ revokedReason: 'member_left' });
+    expect(state.audit).toEqual([
+      {
+        action: 'member.left',
+        actorUserId: viewer.user.id,
+        actorApiKeyId: null,
+        targetMembershipId: viewer.membership.id,
+      },
+    ]);
+    expect(state.outbox).toEqual([{ type: 'member.removed', membershipId: viewer.membership.id }]);
   });
 
   it.each(['owner', 'admin', 'member', 'viewer'] as const)(
@@ -220,6 +243,7 @@ describe('members.remove', () => {
       expect(after.memberships[self.membership.id]).toMatchObject({
         status: 'removed',
         removalReason: 'left',
+        removedBy: self.user.id,
       });
       expect(after.audit.slice(before.audit.length)).toEqual([
         {
@@ -240,31 +264,29 @@ describe('members.remove', () => {
     const member = await addMember(t.db, organization.id, 'member');
     const key = await createApiKeyRow(t.db, { organizationId: organization.id, createdBy: member.user.id });
     const session = await createSessionRow(t.db, member.user.id, { activeOrganizationId: organization.id });
+    const invitation = await createInvitationRow(t.db, {
+      organizationId: organization.id,
+      invitedBy: member.user.id,
+    });
     const result = await callerFor(t.db, organization.owner.user).members.remove({
       organizationId: organization.id,
       memberId: member.membership.id,
       keepApiKeys: true,
     });
-    expect(result.revoked).toEqual({ apiKeys: 0, invitations: 0 });
-    const keyRow = await t.db
-      .selectFrom('api_keys')
-      .select('revoked_at')
-      .where('id', '=', key.id)
-      .executeTakeFirstOrThrow();
-    expect(keyRow.revoked_at).toBeNull();
-    const sessionRow = await t.db
-      .selectFrom('sessions')
-      .select('active_organization_id')
-      .where('id', '=', session.id)
-      .executeTakeFirstOrThrow();
-    expect(sessionRow.active_organization_id).toBeNull();
-    const state = await organizationState(t.db, organization.id);
+    expect(result.revoked).toEqual({ apiKeys: 0, invitations: 1 });
+    const state = await organizationState(t.db, organization.id, [member.user.id]);
+    // organizationState also checks that revoked_at is null exactly when revoked_reason is.
+    expect(state.apiKeys[key.id]).toEqual({ revokedReason: null });
+    expect(state.sessions[session.id]).toEqual({ activeOrganizationId: null });
+    expect(state.invitations[invitation.id]).toMatchObject({
+      status: 'revoked',
+      revokedBy: organization.owner.user.id,
+    });
     expect(state.memberships[member.membership.id]).toMatchObject({
       status: 'removed',
       removalReason: 'removed',
       removedBy: organization.owner.user.id,
     });
-    expect(state.apiKeys[key.id]).toEqual({ revokedReason: null });
     expect(state.audit.at(-1)).toEqual({
       action: 'member.removed',
       actorUserId: organization.owner.user.id,
@@ -277,6 +299,11 @@ describe('members.remove', () => {
   it('revokes only what the member held in this organization', async () => {
     const organization = await createOrganization(t.db);
     const member = await addMember(t.db, organization.id, 'member');
+    const key = await createApiKeyRow(t.db, { organizationId: organization.id, createdBy: member.user.id });
+    const invitation = await createInvitationRow(t.db, {
+      organizationId: organization.id,
+      invitedBy: member.user.id,
+    });
     const elsewhere = await createOrganization(t.db);
     await addMember(t.db, elsewhere.id, 'admin', member.user);
     const otherKey = await createApiKeyRow(t.db, { organizationId: elsewhere.id, createdBy: member.user.id });
@@ -291,10 +318,23 @@ describe('members.remove', () => {
       memberId: member.membership.id,
     });
     expect(await organizationState(t.db, elsewhere.id, [member.user.id])).toEqual(before);
-    expect((await organizationState(t.db, organization.id)).memberships[member.membership.id]).toMatchObject({
+    const after = await organizationState(t.db, organization.id);
+    expect(after.memberships[member.membership.id]).toMatchObject({
       status: 'removed',
       removalReason: 'removed',
     });
+    // What they held here was revoked, in the same call.
+    expect(after.apiKeys[key.id]).toEqual({ revokedReason: 'member_removed' });
+    expect(after.invitations[invitation.id]).toMatchObject({ status: 'revoked' });
+    expect(after.audit).toEqual([
+      {
+        action: 'member.removed',
+        actorUserId: organization.owner.user.id,
+        actorApiKeyId: null,
+        targetMembershipId: member.membership.id,
+      },
+    ]);
+    expect(after.outbox).toEqual([{ type: 'member.removed', membershipId: member.membership.id }]);
     expect(before.apiKeys[otherKey.id]?.revokedReason).toBeNull();
     expect(before.sessions[otherSession.id]?.activeOrganizationId).toBe(elsewhere.id);
     expect(before.invitations[otherInvitation.id]?.status).toBe('pending');
@@ -444,6 +484,9 @@ describe('organizations', () => {
     expect(
       await reasonOfRefusal(callerFor(t.db, key).organizations.create({ name: 'K', slug: 'k-org' })),
     ).toBe('SESSION_REQUIRED');
+    expect(
+      await t.db.selectFrom('organizations').select('id').where('slug', '=', 'k-org').executeTakeFirst(),
+    ).toBeUndefined();
     expect(await reasonOfRefusal(callerFor(t.db, key).organizations.listMine())).toBe('SESSION_REQUIRED');
     expect(await reasonOfRefusal(callerFor(t.db, key).invitations.listMine())).toBe('SESSION_REQUIRED');
     expect(await reasonOfRefusal(callerFor(t.db, null).organizations.listMine())).toBe('UNAUTHENTICATED');

@@ -38,6 +38,8 @@ describe('members.list pagination', () => {
         cursor,
       });
       expect(page.items.length).toBeLessThanOrEqual(7);
+      // Nobody who had left before this page was requested is on it.
+      expect(page.items.filter((i) => left.has(i.id))).toEqual([]);
       seen.push(...page.items.map((i) => i.id));
       cursor = page.nextCursor;
       pages++;

@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiKeyScope } from '../src/context';
 import type { ErrorReason } from '../src/errors';
+import { insertAuditEntry } from '../src/queries/audit';
 import {
   addMember,
   callerFor,
@@ -164,6 +165,14 @@ async function buildFixture(kind: ActorKind, targetRole: Role | null): Promise<F
         role: targetRole,
       })
     : null;
+  // One audit entry already, so that auditLog.list has something to show (an empty list would prove nothing).
+  await insertAuditEntry(db, {
+    organizationId: organization.id,
+    action: 'organization.created',
+    actorUserId: primaryOwner.user.id,
+    actorApiKeyId: null,
+    targetMembershipId: primaryOwner.membership.id,
+  });
   const userIds = [primaryOwner.user.id, user?.id, target?.user.id].filter((x): x is string => Boolean(x));
   return {
     organization,
@@ -301,6 +310,7 @@ async function run(c: Case, f: Fixture, before: OrganizationState) {
       return {
         call: api.auditLog.list({ organizationId }),
         check: (result: Awaited<ReturnType<typeof api.auditLog.list>>) => {
+          expect(before.audit).toHaveLength(1);
           expect(result.items).toHaveLength(before.audit.length);
           return before;
         },
@@ -337,7 +347,13 @@ async function run(c: Case, f: Fixture, before: OrganizationState) {
         call: api.invitations.create({ organizationId, email, role: c.targetRole! }),
         check: (result: Awaited<ReturnType<typeof api.invitations.create>>) => {
           const after = structuredClone(before);
-          after.invitations[result.id] = { status: 'pending', role: c.targetRole!, email, revokedBy: null };
+          after.invitations[result.id] = {
+            status: 'pending',
+            role: c.targetRole!,
+            email,
+            revokedBy: null,
+            acceptedBy: null,
+          };
           after.audit.push(audit('invitation.created'));
           return after;
         },

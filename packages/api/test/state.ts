@@ -15,7 +15,10 @@ export interface OrganizationState {
     { userId: string; role: string; status: string; removalReason: string | null; removedBy: string | null }
   >;
   apiKeys: Record<string, { revokedReason: string | null }>;
-  invitations: Record<string, { status: string; role: string; email: string; revokedBy: string | null }>;
+  invitations: Record<
+    string,
+    { status: string; role: string; email: string; revokedBy: string | null; acceptedBy: string | null }
+  >;
   sessions: Record<string, { activeOrganizationId: string | null }>;
   audit: Array<{
     action: string;
@@ -49,7 +52,7 @@ export async function organizationState(
       .execute(),
     db
       .selectFrom('invitations')
-      .select(['id', 'status', 'role', 'email', 'revoked_by'])
+      .select(['id', 'status', 'role', 'email', 'revoked_at', 'revoked_by', 'accepted_at', 'accepted_by'])
       .where('organization_id', '=', organizationId)
       .execute(),
     userIds.length
@@ -78,6 +81,12 @@ export async function organizationState(
     // revoked_at and revoked_reason move together.
     expect(key.revoked_at === null).toBe(key.revoked_reason === null);
   }
+  for (const invitation of invitations) {
+    // A revoked invitation says when, an accepted one when and by whom; a pending one neither.
+    expect(invitation.revoked_at !== null).toBe(invitation.status === 'revoked');
+    expect(invitation.accepted_at !== null).toBe(invitation.status === 'accepted');
+    expect(invitation.accepted_by !== null).toBe(invitation.status === 'accepted');
+  }
   return {
     organization: { status: organization.status },
     memberships: Object.fromEntries(
@@ -96,7 +105,13 @@ export async function organizationState(
     invitations: Object.fromEntries(
       invitations.map((i) => [
         i.id,
-        { status: i.status, role: i.role, email: i.email, revokedBy: i.revoked_by },
+        {
+          status: i.status,
+          role: i.role,
+          email: i.email,
+          revokedBy: i.revoked_by,
+          acceptedBy: i.accepted_by,
+        },
       ]),
     ),
     sessions: Object.fromEntries(
@@ -129,6 +144,22 @@ export async function reasonOfRefusal(call: Promise<unknown>): Promise<ErrorReas
     throw error;
   }
   throw new Error('expected the call to be refused, but it succeeded');
+}
+
+/**
+ * Calls `call` expecting a refusal, checks that the organization's state (and the sessions of `userIds`)
+ * did not change, and returns the reason.
+ */
+export async function refusalLeavingStateUnchanged(
+  db: Kysely<Database>,
+  organizationId: string,
+  call: () => Promise<unknown>,
+  userIds: string[] = [],
+): Promise<ErrorReason> {
+  const before = await organizationState(db, organizationId, userIds);
+  const reason = await reasonOfRefusal(call());
+  expect(await organizationState(db, organizationId, userIds)).toEqual(before);
+  return reason;
 }
 
 /** The reason of a settled call, or 'ok'. */
