@@ -13,15 +13,21 @@ import ipaddr from 'ipaddr.js';
  * too.
  */
 
+/** The deprecated IPv4-compatible IPv6 range (`::a.b.c.d`), which ipaddr.js calls `unicast`. */
+const IPV4_COMPATIBLE: [ipaddr.IPv6, number] = [ipaddr.IPv6.parse('::'), 96];
+
 /**
  * True for a public unicast address. Loopback, private (RFC 1918), carrier-grade NAT, link-local,
  * unique-local, multicast, reserved, unspecified, and IPv6 forms that embed an IPv4 address (6to4,
- * Teredo, NAT64) are not public. IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
- * Classification by ipaddr.js.
+ * Teredo, NAT64, IPv4-compatible) are not public. IPv4-mapped IPv6 addresses are judged as the IPv4
+ * address they carry. Classification by ipaddr.js.
  */
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
-  return ipaddr.process(address).range() === 'unicast';
+  const parsed = ipaddr.process(address);
+  // ipaddr.js reads `::127.0.0.1` as 127.0.0.1 but `::7f00:1` (the same address, as a URL writes it) as unicast.
+  if (parsed instanceof ipaddr.IPv6 && parsed.match(IPV4_COMPATIBLE)) return false;
+  return parsed.range() === 'unicast';
 }
 
 /** A delivery the target policy refused before any byte was sent. */

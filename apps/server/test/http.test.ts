@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../src/app';
+import { DB_KIND, listenTestServer } from './identity/helpers';
 
 let t: TestDatabase;
 let app: FastifyInstance;
@@ -9,15 +9,14 @@ let base: string;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  app = await buildServer({ db: t.db, logLevel: 'silent' });
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  ({ app, base } = await listenTestServer({ db: t.db }));
 });
 afterAll(async () => {
   await app?.close();
   await t?.destroy();
 });
 
-describe(`HTTP server (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, () => {
+describe(`HTTP server (${DB_KIND})`, () => {
   it('answers /healthz and /readyz', async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);

@@ -5,7 +5,13 @@ import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../src/app';
+import {
+  type CallResult,
+  listenTestServer,
+  membershipStatus as membershipStatusOf,
+  mutate,
+  query,
+} from './identity/helpers';
 import { seedOrganization } from './reliability/fixtures';
 
 /**
@@ -25,14 +31,11 @@ let limitedBase: string;
 beforeAll(async () => {
   t = await createTestDatabase();
   db = t.db;
-  app = await buildServer({ db, logLevel: 'silent', rateLimit: false });
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
-  limitedApp = await buildServer({
+  ({ app, base } = await listenTestServer({ db, rateLimit: false }));
+  ({ app: limitedApp, base: limitedBase } = await listenTestServer({
     db,
-    logLevel: 'silent',
     rateLimit: { max: 1, windowMs: 60_000, authMax: 100, authWindowMs: 60_000 },
-  });
-  limitedBase = await limitedApp.listen({ port: 0, host: '127.0.0.1' });
+  }));
 });
 afterAll(async () => {
   await app?.close();
@@ -42,17 +45,13 @@ afterAll(async () => {
 
 type ErrorBody = { error: { data: { reason: string; requestId: string | null } } };
 
-async function post(url: string, input: unknown, headers: Record<string, string>) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(input),
-  });
-  return {
-    status: response.status,
-    requestId: response.headers.get('x-request-id'),
-    body: await response.json(),
-  };
+/** An answer with its `x-request-id` header. */
+function withRequestId(answer: CallResult) {
+  return { ...answer, requestId: answer.headers.get('x-request-id') };
+}
+
+function post(path: string, input: unknown, headers: Record<string, string>) {
+  return mutate(base, path, input, { headers }).then(withRequestId);
 }
 
 /** A user with a session, an active member of a fresh organization. */
@@ -63,24 +62,17 @@ async function member() {
   return { userId, orgId: org.id, membershipId, token };
 }
 
-async function membershipStatus(id: string) {
-  const row = await db
-    .selectFrom('memberships')
-    .select('status')
-    .where('id', '=', id)
-    .executeTakeFirstOrThrow();
-  return row.status;
-}
+const membershipStatus = (id: string) => membershipStatusOf(db, id);
 
 describe('error.data.requestId on refusals decided while the context is built', () => {
   it('a cookie mutation from a foreign Origin: 403 FORBIDDEN_ORIGIN with the request id, nothing written', async () => {
     const m = await member();
     const refused = await post(
-      `${base}/trpc/members.leave`,
+      'members.leave',
       { organizationId: m.orgId },
       { cookie: `roster_session=${m.token}`, origin: 'https://evil.example' },
     );
-    const body = refused.body as ErrorBody;
+    const body = refused.body as unknown as ErrorBody;
     expect([refused.status, body.error.data.reason]).toEqual([403, 'FORBIDDEN_ORIGIN']);
     expect(refused.requestId).toMatch(/\S/);
     expect(body.error.data.requestId).toBe(refused.requestId);
@@ -88,7 +80,7 @@ describe('error.data.requestId on refusals decided while the context is built', 
 
     // The allowed path: the same leave from the server's own origin goes through.
     const allowed = await post(
-      `${base}/trpc/members.leave`,
+      'members.leave',
       { organizationId: m.orgId },
       { cookie: `roster_session=${m.token}`, origin: base },
     );
@@ -98,34 +90,23 @@ describe('error.data.requestId on refusals decided while the context is built', 
 
   it('a mistyped API key: 401 INVALID_API_KEY with the request id, for every call of a batch', async () => {
     const mistyped = `Bearer rst_${'x'.repeat(30)}`;
-    const single = await post(
-      `${base}/trpc/members.leave`,
-      { organizationId: randomUUID() },
-      { authorization: mistyped },
-    );
-    const response = await fetch(`${base}/trpc/members.list?input=${encodeURIComponent('{}')}`, {
-      headers: { authorization: mistyped },
-    });
-    const query = {
-      status: response.status,
-      requestId: response.headers.get('x-request-id'),
-      body: await response.json(),
-    };
-    for (const answer of [single, query]) {
-      const body = answer.body as ErrorBody;
+    const single = await post('members.leave', { organizationId: randomUUID() }, { authorization: mistyped });
+    const list = withRequestId(await query(base, 'members.list', {}, { authorization: mistyped }));
+    for (const answer of [single, list]) {
+      const body = answer.body as unknown as ErrorBody;
       expect([answer.status, body.error.data.reason]).toEqual([401, 'INVALID_API_KEY']);
       expect(answer.requestId).toMatch(/\S/);
       expect(body.error.data.requestId).toBe(answer.requestId);
     }
-    expect(single.requestId).not.toBe(query.requestId);
+    expect(single.requestId).not.toBe(list.requestId);
 
     const m = await member();
     const batch = await post(
-      `${base}/trpc/members.remove,members.leave?batch=1`,
+      'members.remove,members.leave?batch=1',
       { 0: { organizationId: m.orgId, memberId: m.membershipId }, 1: { organizationId: m.orgId } },
       { authorization: mistyped },
     );
-    const items = batch.body as ErrorBody[];
+    const items = batch.body as unknown as ErrorBody[];
     expect(items).toHaveLength(2);
     for (const item of items) {
       expect(item.error.data.reason).toBe('INVALID_API_KEY');
@@ -147,22 +128,25 @@ describe('error.data.requestId on refusals decided while the context is built', 
   it('a request id set by a proxy in front is the one answered, in the header and the body', async () => {
     const requestId = `proxy-${randomUUID()}`;
     const refused = await post(
-      `${base}/trpc/members.leave`,
+      'members.leave',
       { organizationId: randomUUID() },
       { authorization: 'Bearer not-a-key', 'x-request-id': requestId },
     );
     expect(refused.requestId).toBe(requestId);
-    expect((refused.body as ErrorBody).error.data).toMatchObject({ reason: 'INVALID_API_KEY', requestId });
+    expect((refused.body as unknown as ErrorBody).error.data).toMatchObject({
+      reason: 'INVALID_API_KEY',
+      requestId,
+    });
   });
 
   it('a refusal inside a procedure carries it too (the context exists there)', async () => {
     const m = await member();
     const refused = await post(
-      `${base}/trpc/members.remove`,
+      'members.remove',
       { organizationId: randomUUID(), memberId: m.membershipId },
       { cookie: `roster_session=${m.token}`, origin: base },
     );
-    const body = refused.body as ErrorBody;
+    const body = refused.body as unknown as ErrorBody;
     expect([refused.status, body.error.data.reason]).toEqual([404, 'ORGANIZATION_NOT_FOUND']);
     expect(body.error.data.requestId).toBe(refused.requestId);
   });

@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../src/app';
 import { defaultAuthenticate } from '../src/authenticate';
+import { DB_KIND, listenTestServer } from './identity/helpers';
 
 /**
  * Graceful shutdown with keep-alive clients (Node's fetch keeps connections open): a request in flight
@@ -17,7 +17,7 @@ afterAll(async () => {
   await t?.destroy();
 });
 
-describe(`graceful shutdown (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, () => {
+describe(`graceful shutdown (${DB_KIND})`, () => {
   it('answers a request in flight when close() begins, then closes its keep-alive connection', async () => {
     let arrived!: () => void;
     const arrival = new Promise<void>((resolve) => {
@@ -27,9 +27,8 @@ describe(`graceful shutdown (${process.env.DATABASE_URL ? 'postgres' : 'pglite'}
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const app = await buildServer({
+    const { app, base } = await listenTestServer({
       db: t.db,
-      logLevel: 'silent',
       // Holds the request marked `x-hold` inside the server until the gate opens.
       authenticate: async (request, db) => {
         if (request.headers['x-hold']) {
@@ -39,7 +38,6 @@ describe(`graceful shutdown (${process.env.DATABASE_URL ? 'postgres' : 'pglite'}
         return defaultAuthenticate(request, db);
       },
     });
-    const base = await app.listen({ port: 0, host: '127.0.0.1' });
 
     // A first request opens a keep-alive connection; the held one reuses it or opens its own.
     expect((await fetch(`${base}/healthz`)).status).toBe(200);

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../src/app';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo, shouldSeedDemo } from '../src/seed';
+import { listenTestServer } from './identity/helpers';
 
 let t: TestDatabase;
 let app: FastifyInstance;
@@ -18,8 +19,7 @@ beforeAll(async () => {
   mkdirSync(join(dist, 'assets'));
   writeFileSync(join(dist, 'assets', 'index-abc123.js'), 'console.log(1)');
   t = await createTestDatabase();
-  app = await buildServer({ db: t.db, logLevel: 'silent', webDist: dist, rateLimit: false });
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  ({ app, base } = await listenTestServer({ db: t.db, webDist: dist, rateLimit: false }));
 });
 afterAll(async () => {
   await app?.close();
@@ -123,5 +123,16 @@ describe('the demo seed', () => {
       body: JSON.stringify({ email: DEMO_USERS.ada.email, password: 'not-the-password' }),
     });
     expect(wrong.status).toBe(401);
+    // One session per successful sign-in, none for the wrong password.
+    const sessions = await t.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select('users.email')
+      .execute();
+    expect(sessions.map((row) => row.email).sort()).toEqual(
+      Object.values(DEMO_USERS)
+        .map((user) => user.email)
+        .sort(),
+    );
   });
 });

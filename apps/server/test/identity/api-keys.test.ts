@@ -1,33 +1,25 @@
 import { sha256Hex } from '@roster/api';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
+  apiKeyRow,
   createKey,
   DB_KIND,
-  type IdentityTestServer,
+  membershipStatus as membershipStatusOf,
   mutate,
   query,
   seedOrganization,
   signUp,
-  startIdentityServer,
+  useIdentityServer,
 } from './helpers';
 
-let s: IdentityTestServer;
-let base: string;
-
-beforeAll(async () => {
-  s = await startIdentityServer();
-  base = s.base;
-});
-afterAll(async () => {
-  await s?.close();
-});
+const s = useIdentityServer();
 
 /** An organization with an owner, an admin, a member and a viewer, each signed in over HTTP. */
 async function team() {
-  const owner = await signUp(base, 'owner');
-  const admin = await signUp(base, 'admin');
-  const member = await signUp(base, 'member');
-  const viewer = await signUp(base, 'viewer');
+  const owner = await signUp(s.base, 'owner');
+  const admin = await signUp(s.base, 'admin');
+  const member = await signUp(s.base, 'member');
+  const viewer = await signUp(s.base, 'viewer');
   const org = await seedOrganization(s.db, [
     { userId: owner.user.id, role: 'owner' },
     { userId: admin.user.id, role: 'admin' },
@@ -37,16 +29,13 @@ async function team() {
   return { org, owner, admin, member, viewer };
 }
 
-const keyRow = (id: string) =>
-  s.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-const membershipStatus = async (id: string) =>
-  (await s.db.selectFrom('memberships').select('status').where('id', '=', id).executeTakeFirstOrThrow())
-    .status;
+const keyRow = (id: string) => apiKeyRow(s.db, id);
+const membershipStatus = (id: string) => membershipStatusOf(s.db, id);
 
 describe(`API keys over HTTP (${DB_KIND})`, () => {
   it('creates a key for an owner or admin, shows it once and stores only its SHA-256 and prefix', async () => {
     const { org, owner, admin } = await team();
-    const created = await createKey(base, owner.cookie, org.id, [
+    const created = await createKey(s.base, owner.cookie, org.id, [
       'members:write',
       'members:read',
       'members:read',
@@ -76,9 +65,9 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
       }),
     ]);
 
-    const byAdmin = await createKey(base, admin.cookie, org.id, ['audit:read']);
+    const byAdmin = await createKey(s.base, admin.cookie, org.id, ['audit:read']);
     const list = await query<{ items: Array<Record<string, unknown>> }>(
-      base,
+      s.base,
       'apiKeys.list',
       { organizationId: org.id },
       { cookie: admin.cookie },
@@ -98,21 +87,25 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
 
   it('refuses key management to members and viewers (INSUFFICIENT_ROLE), outsiders and API keys, writing nothing', async () => {
     const { org, owner, member, viewer } = await team();
-    const outsider = await signUp(base, 'outsider');
-    const key = await createKey(base, owner.cookie, org.id, ['members:read', 'members:write', 'audit:read']);
+    const outsider = await signUp(s.base, 'outsider');
+    const key = await createKey(s.base, owner.cookie, org.id, [
+      'members:read',
+      'members:write',
+      'audit:read',
+    ]);
     const input = { organizationId: org.id, name: 'nope', scopes: ['members:read'] };
     for (const who of [member, viewer]) {
-      const res = await mutate(base, 'apiKeys.create', input, { cookie: who.cookie });
+      const res = await mutate(s.base, 'apiKeys.create', input, { cookie: who.cookie });
       expect(res.status).toBe(403);
       expect(res.reason).toBe('INSUFFICIENT_ROLE');
       expect(
-        (await query(base, 'apiKeys.list', { organizationId: org.id }, { cookie: who.cookie })).reason,
+        (await query(s.base, 'apiKeys.list', { organizationId: org.id }, { cookie: who.cookie })).reason,
       ).toBe('INSUFFICIENT_ROLE');
     }
-    expect((await mutate(base, 'apiKeys.create', input, { cookie: outsider.cookie })).reason).toBe(
+    expect((await mutate(s.base, 'apiKeys.create', input, { cookie: outsider.cookie })).reason).toBe(
       'ORGANIZATION_NOT_FOUND',
     );
-    const byKey = await mutate(base, 'apiKeys.create', input, { apiKey: key.key });
+    const byKey = await mutate(s.base, 'apiKeys.create', input, { apiKey: key.key });
     expect(byKey.status).toBe(403);
     expect(byKey.reason).toBe('SESSION_REQUIRED');
     const rows = await s.db
@@ -125,9 +118,9 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
 
   it('authenticates a key sent as a bearer token, and records its use at most once a minute', async () => {
     const { org, owner } = await team();
-    const key = await createKey(base, owner.cookie, org.id, ['members:read']);
+    const key = await createKey(s.base, owner.cookie, org.id, ['members:read']);
     const res = await query<{ items: Array<{ userId: string }> }>(
-      base,
+      s.base,
       'members.list',
       { organizationId: org.id },
       { apiKey: key.key },
@@ -137,16 +130,19 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
     await vi.waitFor(async () => expect((await keyRow(key.id)).last_used_at).toBeInstanceOf(Date));
     const first = (await keyRow(key.id)).last_used_at!;
     s.queries.length = 0;
-    expect((await query(base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).status).toBe(
-      200,
-    );
+    expect(
+      (await query(s.base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).status,
+    ).toBe(200);
     expect((await keyRow(key.id)).last_used_at).toEqual(first);
+    // The write is fire-and-forget, logged when it completes (on Postgres, on another pooled
+    // connection, possibly after the answer): give one that was sent time to show up.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     expect(s.queries.filter((q) => /^update "api_keys"/.test(q))).toEqual([]);
   });
 
   it('refuses a mistyped key with INVALID_API_KEY before any database lookup', async () => {
     const { org, owner } = await team();
-    const key = await createKey(base, owner.cookie, org.id, ['members:read']);
+    const key = await createKey(s.base, owner.cookie, org.id, ['members:read']);
     const last = key.key.at(-1) === 'a' ? 'b' : 'a';
     const typos = [
       `${key.key.slice(0, 10)}${key.key[10] === 'x' ? 'y' : 'x'}${key.key.slice(11)}`,
@@ -157,25 +153,25 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
     ];
     for (const typo of typos) {
       s.queries.length = 0;
-      const res = await query(base, 'members.list', { organizationId: org.id }, { apiKey: typo });
+      const res = await query(s.base, 'members.list', { organizationId: org.id }, { apiKey: typo });
       expect(res.status).toBe(401);
       expect(res.reason).toBe('INVALID_API_KEY');
       expect(s.queries).toEqual([]);
     }
     // The counter does see statements: a well-formed key is looked up.
     s.queries.length = 0;
-    expect((await query(base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).status).toBe(
-      200,
-    );
+    expect(
+      (await query(s.base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).status,
+    ).toBe(200);
     expect(s.queries.some((q) => q.includes('"api_keys"'))).toBe(true);
   });
 
   it('refuses a well-formed but unknown key with INVALID_API_KEY (after the lookup)', async () => {
     const { org, owner } = await team();
-    const key = await createKey(base, owner.cookie, org.id, ['members:read']);
+    const key = await createKey(s.base, owner.cookie, org.id, ['members:read']);
     await s.db.deleteFrom('api_keys').where('id', '=', key.id).execute();
     s.queries.length = 0;
-    const res = await query(base, 'members.list', { organizationId: org.id }, { apiKey: key.key });
+    const res = await query(s.base, 'members.list', { organizationId: org.id }, { apiKey: key.key });
     expect(res.status).toBe(401);
     expect(res.reason).toBe('INVALID_API_KEY');
     expect(s.queries.some((q) => q.includes('"api_keys"'))).toBe(true);
@@ -184,14 +180,14 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
   it('revokes a key: it stops working at once; a second revoke or a foreign key is API_KEY_NOT_FOUND', async () => {
     const { org, owner, admin } = await team();
     const other = await team();
-    const key = await createKey(base, owner.cookie, org.id, ['members:read']);
-    const foreign = await createKey(base, other.owner.cookie, other.org.id, ['members:read']);
-    expect((await query(base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).status).toBe(
-      200,
-    );
+    const key = await createKey(s.base, owner.cookie, org.id, ['members:read']);
+    const foreign = await createKey(s.base, other.owner.cookie, other.org.id, ['members:read']);
+    expect(
+      (await query(s.base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).status,
+    ).toBe(200);
 
     const revoked = await mutate<{ id: string }>(
-      base,
+      s.base,
       'apiKeys.revoke',
       { organizationId: org.id, apiKeyId: key.id },
       { cookie: admin.cookie },
@@ -205,12 +201,12 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
       .where('action', '=', 'api_key.revoked')
       .execute();
     expect(audit).toEqual([{ actor_user_id: admin.user.id }]);
-    const after = await query(base, 'members.list', { organizationId: org.id }, { apiKey: key.key });
+    const after = await query(s.base, 'members.list', { organizationId: org.id }, { apiKey: key.key });
     expect(after.status).toBe(401);
     expect(after.reason).toBe('INVALID_API_KEY');
 
     const again = await mutate(
-      base,
+      s.base,
       'apiKeys.revoke',
       { organizationId: org.id, apiKeyId: key.id },
       { cookie: owner.cookie },
@@ -218,7 +214,7 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
     expect(again.status).toBe(404);
     expect(again.reason).toBe('API_KEY_NOT_FOUND');
     const cross = await mutate(
-      base,
+      s.base,
       'apiKeys.revoke',
       { organizationId: org.id, apiKeyId: foreign.id },
       { cookie: owner.cookie },
@@ -226,10 +222,10 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
     expect(cross.reason).toBe('API_KEY_NOT_FOUND');
     expect((await keyRow(foreign.id)).revoked_at).toBeNull();
     expect(
-      (await query(base, 'members.list', { organizationId: other.org.id }, { apiKey: foreign.key })).status,
+      (await query(s.base, 'members.list', { organizationId: other.org.id }, { apiKey: foreign.key })).status,
     ).toBe(200);
     const listed = await query<{ items: Array<{ id: string; revokedAt: string | null }> }>(
-      base,
+      s.base,
       'apiKeys.list',
       { organizationId: org.id, includeRevoked: true },
       { cookie: owner.cookie },
@@ -238,7 +234,7 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
       expect.objectContaining({ id: key.id, revokedAt: expect.any(String) }),
     ]);
     const active = await query<{ items: unknown[] }>(
-      base,
+      s.base,
       'apiKeys.list',
       { organizationId: org.id },
       { cookie: owner.cookie },
@@ -249,12 +245,12 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
   describe('scopes, per procedure', () => {
     it('members:read lists members but may not remove them or read the audit log', async () => {
       const { org, owner, member } = await team();
-      const key = await createKey(base, owner.cookie, org.id, ['members:read']);
+      const key = await createKey(s.base, owner.cookie, org.id, ['members:read']);
       expect(
-        (await query(base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).status,
+        (await query(s.base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).status,
       ).toBe(200);
       const remove = await mutate(
-        base,
+        s.base,
         'members.remove',
         { organizationId: org.id, memberId: org.memberships[member.user.id] },
         { apiKey: key.key },
@@ -262,18 +258,18 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
       expect(remove.status).toBe(403);
       expect(remove.reason).toBe('INSUFFICIENT_SCOPE');
       expect(await membershipStatus(org.memberships[member.user.id]!)).toBe('active');
-      const audit = await query(base, 'auditLog.list', { organizationId: org.id }, { apiKey: key.key });
+      const audit = await query(s.base, 'auditLog.list', { organizationId: org.id }, { apiKey: key.key });
       expect(audit.status).toBe(403);
       expect(audit.reason).toBe('INSUFFICIENT_SCOPE');
     });
 
     it('members:write removes a member (and nothing else is readable with it)', async () => {
       const { org, owner, member } = await team();
-      const key = await createKey(base, owner.cookie, org.id, ['members:write']);
-      const list = await query(base, 'members.list', { organizationId: org.id }, { apiKey: key.key });
+      const key = await createKey(s.base, owner.cookie, org.id, ['members:write']);
+      const list = await query(s.base, 'members.list', { organizationId: org.id }, { apiKey: key.key });
       expect(list.reason).toBe('INSUFFICIENT_SCOPE');
       const remove = await mutate(
-        base,
+        s.base,
         'members.remove',
         { organizationId: org.id, memberId: org.memberships[member.user.id] },
         { apiKey: key.key },
@@ -291,9 +287,9 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
 
     it('audit:read reads the audit log only', async () => {
       const { org, owner } = await team();
-      const key = await createKey(base, owner.cookie, org.id, ['audit:read']);
+      const key = await createKey(s.base, owner.cookie, org.id, ['audit:read']);
       const audit = await query<{ items: Array<{ action: string }> }>(
-        base,
+        s.base,
         'auditLog.list',
         { organizationId: org.id },
         { apiKey: key.key },
@@ -301,29 +297,29 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
       expect(audit.status).toBe(200);
       expect(audit.data.items.map((item) => item.action)).toContain('api_key.created');
       expect(
-        (await query(base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).reason,
+        (await query(s.base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).reason,
       ).toBe('INSUFFICIENT_SCOPE');
     });
 
     it('a key acts for its own organization only, and never as a person', async () => {
       const { org, owner } = await team();
       const other = await team();
-      const key = await createKey(base, owner.cookie, org.id, [
+      const key = await createKey(s.base, owner.cookie, org.id, [
         'members:read',
         'members:write',
         'audit:read',
       ]);
       const foreign = await query(
-        base,
+        s.base,
         'members.list',
         { organizationId: other.org.id },
         { apiKey: key.key },
       );
       expect(foreign.status).toBe(404);
       expect(foreign.reason).toBe('ORGANIZATION_NOT_FOUND');
-      const me = await query(base, 'auth.me', undefined, { apiKey: key.key });
+      const me = await query(s.base, 'auth.me', undefined, { apiKey: key.key });
       expect(me.reason).toBe('SESSION_REQUIRED');
-      const leave = await mutate(base, 'members.leave', { organizationId: org.id }, { apiKey: key.key });
+      const leave = await mutate(s.base, 'members.leave', { organizationId: org.id }, { apiKey: key.key });
       expect(leave.reason).toBe('SESSION_REQUIRED');
       expect(await membershipStatus(org.memberships[owner.user.id]!)).toBe('active');
     });
@@ -332,7 +328,7 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
   describe('removal ends access at once', () => {
     it('a removed admin’s session and keys lose the organization with the commit', async () => {
       const { org, owner, admin } = await team();
-      const key = await createKey(base, admin.cookie, org.id, ['members:read']);
+      const key = await createKey(s.base, admin.cookie, org.id, ['members:read']);
       const activeOrganizationOf = async (userId: string) =>
         (
           await s.db
@@ -342,7 +338,7 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
             .execute()
         ).map((row) => row.active_organization_id);
       const pointed = await mutate(
-        base,
+        s.base,
         'auth.setActiveOrganization',
         { organizationId: org.id },
         { cookie: admin.cookie },
@@ -350,14 +346,14 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
       expect(pointed.status).toBe(200);
       expect(await activeOrganizationOf(admin.user.id)).toEqual([org.id]);
       expect(
-        (await query(base, 'members.list', { organizationId: org.id }, { cookie: admin.cookie })).status,
+        (await query(s.base, 'members.list', { organizationId: org.id }, { cookie: admin.cookie })).status,
       ).toBe(200);
       expect(
-        (await query(base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).status,
+        (await query(s.base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).status,
       ).toBe(200);
 
       const removed = await mutate(
-        base,
+        s.base,
         'members.remove',
         { organizationId: org.id, memberId: org.memberships[admin.user.id] },
         { cookie: owner.cookie },
@@ -369,18 +365,18 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
       expect(await activeOrganizationOf(admin.user.id)).toEqual([null]);
 
       const bySession = await query(
-        base,
+        s.base,
         'members.list',
         { organizationId: org.id },
         { cookie: admin.cookie },
       );
       expect(bySession.status).toBe(404);
       expect(bySession.reason).toBe('ORGANIZATION_NOT_FOUND');
-      const byKey = await query(base, 'members.list', { organizationId: org.id }, { apiKey: key.key });
+      const byKey = await query(s.base, 'members.list', { organizationId: org.id }, { apiKey: key.key });
       expect(byKey.status).toBe(401);
       expect(byKey.reason).toBe('INVALID_API_KEY');
       // Still signed in (other organizations are theirs), but no longer pointed at this one.
-      const me = await query<{ activeOrganizationId: string | null }>(base, 'auth.me', undefined, {
+      const me = await query<{ activeOrganizationId: string | null }>(s.base, 'auth.me', undefined, {
         cookie: admin.cookie,
       });
       expect(me.status).toBe(200);
@@ -389,9 +385,9 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
 
     it('keeps the removed member’s keys working when the removal asks to keep them', async () => {
       const { org, owner, admin } = await team();
-      const key = await createKey(base, admin.cookie, org.id, ['members:read']);
+      const key = await createKey(s.base, admin.cookie, org.id, ['members:read']);
       const removed = await mutate(
-        base,
+        s.base,
         'members.remove',
         { organizationId: org.id, memberId: org.memberships[admin.user.id], keepApiKeys: true },
         { cookie: owner.cookie },
@@ -400,25 +396,30 @@ describe(`API keys over HTTP (${DB_KIND})`, () => {
       expect(await membershipStatus(org.memberships[admin.user.id]!)).toBe('removed');
       expect((await keyRow(key.id)).revoked_at).toBeNull();
       expect(
-        (await query(base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).status,
+        (await query(s.base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).status,
       ).toBe(200);
       expect(
-        (await query(base, 'members.list', { organizationId: org.id }, { cookie: admin.cookie })).reason,
+        (await query(s.base, 'members.list', { organizationId: org.id }, { cookie: admin.cookie })).reason,
       ).toBe('ORGANIZATION_NOT_FOUND');
     });
 
     it('an admin who leaves loses access through their session and keys too', async () => {
       const { org, admin } = await team();
-      const key = await createKey(base, admin.cookie, org.id, ['members:read']);
-      const left = await mutate(base, 'members.leave', { organizationId: org.id }, { cookie: admin.cookie });
+      const key = await createKey(s.base, admin.cookie, org.id, ['members:read']);
+      const left = await mutate(
+        s.base,
+        'members.leave',
+        { organizationId: org.id },
+        { cookie: admin.cookie },
+      );
       expect(left.status).toBe(200);
       expect(await membershipStatus(org.memberships[admin.user.id]!)).toBe('removed');
       expect((await keyRow(key.id)).revoked_at).toBeInstanceOf(Date);
       expect(
-        (await query(base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).reason,
+        (await query(s.base, 'members.list', { organizationId: org.id }, { apiKey: key.key })).reason,
       ).toBe('INVALID_API_KEY');
       expect(
-        (await query(base, 'members.list', { organizationId: org.id }, { cookie: admin.cookie })).reason,
+        (await query(s.base, 'members.list', { organizationId: org.id }, { cookie: admin.cookie })).reason,
       ).toBe('ORGANIZATION_NOT_FOUND');
     });
   });

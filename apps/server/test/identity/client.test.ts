@@ -5,37 +5,29 @@ import {
   isRosterError,
   type RosterClientError,
 } from '@roster/client';
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { removeMemberByEmail } from '../../examples/remove-member';
 import {
+  apiKeyRow,
   createKey,
   DB_KIND,
-  type IdentityTestServer,
+  membershipStatus,
   mutate,
   seedOrganization,
   signUp,
-  startIdentityServer,
+  useIdentityServer,
 } from './helpers';
 
-let s: IdentityTestServer;
-let base: string;
-
-beforeAll(async () => {
-  s = await startIdentityServer();
-  base = s.base;
-});
-afterAll(async () => {
-  await s?.close();
-});
+const s = useIdentityServer();
 
 async function organizationWithKey(scopes: Array<'members:read' | 'members:write' | 'audit:read'>) {
-  const owner = await signUp(base, 'owner');
-  const member = await signUp(base, 'member');
+  const owner = await signUp(s.base, 'owner');
+  const member = await signUp(s.base, 'member');
   const org = await seedOrganization(s.db, [
     { userId: owner.user.id, role: 'owner' },
     { userId: member.user.id, role: 'member' },
   ]);
-  const key = await createKey(base, owner.cookie, org.id, scopes);
+  const key = await createKey(s.base, owner.cookie, org.id, scopes);
   return { owner, member, org, key };
 }
 
@@ -53,7 +45,7 @@ describe(`@roster/client against the server (${DB_KIND})`, () => {
     const { org, owner, member, key } = await organizationWithKey(['members:read', 'audit:read']);
     const requests: string[] = [];
     const roster = createRosterClient({
-      url: base,
+      url: s.base,
       apiKey: key.key,
       fetch: (input, init) => {
         requests.push(String(input));
@@ -73,7 +65,7 @@ describe(`@roster/client against the server (${DB_KIND})`, () => {
 
   it('surfaces refusals with typed reasons', async () => {
     const { org, member, key } = await organizationWithKey(['members:read']);
-    const roster = createRosterClient({ url: `${base}/trpc/`, apiKey: key.key });
+    const roster = createRosterClient({ url: `${s.base}/trpc/`, apiKey: key.key });
     const error = await caught(
       roster.members.remove.mutate({ organizationId: org.id, memberId: org.memberships[member.user.id]! }),
     );
@@ -89,37 +81,27 @@ describe(`@roster/client against the server (${DB_KIND})`, () => {
     });
     expect(hasReason(error, 'INSUFFICIENT_SCOPE', 'INSUFFICIENT_ROLE')).toBe(true);
     expect(hasReason(error, 'MEMBER_NOT_FOUND')).toBe(false);
-    const status = await s.db
-      .selectFrom('memberships')
-      .select('status')
-      .where('id', '=', org.memberships[member.user.id]!)
-      .executeTakeFirstOrThrow();
-    expect(status.status).toBe('active');
+    expect(await membershipStatus(s.db, org.memberships[member.user.id]!)).toBe('active');
   });
 
   it('gets INVALID_API_KEY for a mistyped or revoked key; a network failure has no reason', async () => {
     const { org, owner, key } = await organizationWithKey(['members:read']);
     const typo = `${key.key.slice(0, -1)}${key.key.endsWith('A') ? 'B' : 'A'}`;
     const mistyped = await caught(
-      createRosterClient({ url: base, apiKey: typo }).members.list.query({ organizationId: org.id }),
+      createRosterClient({ url: s.base, apiKey: typo }).members.list.query({ organizationId: org.id }),
     );
     expect(errorReason(mistyped)).toBe('INVALID_API_KEY');
 
     const revoke = await mutate(
-      base,
+      s.base,
       'apiKeys.revoke',
       { organizationId: org.id, apiKeyId: key.id },
       { cookie: owner.cookie },
     );
     expect(revoke.status).toBe(200);
-    const keyRow = await s.db
-      .selectFrom('api_keys')
-      .select('revoked_at')
-      .where('id', '=', key.id)
-      .executeTakeFirstOrThrow();
-    expect(keyRow.revoked_at).toBeInstanceOf(Date);
+    expect((await apiKeyRow(s.db, key.id)).revoked_at).toBeInstanceOf(Date);
     const revoked = await caught(
-      createRosterClient({ url: base, apiKey: key.key }).members.list.query({ organizationId: org.id }),
+      createRosterClient({ url: s.base, apiKey: key.key }).members.list.query({ organizationId: org.id }),
     );
     expect(errorReason(revoked)).toBe('INVALID_API_KEY');
 
@@ -130,7 +112,7 @@ describe(`@roster/client against the server (${DB_KIND})`, () => {
     );
     expect(isRosterError(offline)).toBe(false);
     expect(errorReason(offline)).toBeNull();
-    expect(() => createRosterClient({ url: base, apiKey: 'sk_live_nope' })).toThrow(TypeError);
+    expect(() => createRosterClient({ url: s.base, apiKey: 'sk_live_nope' })).toThrow(TypeError);
   });
 
   it('runs the remove-member example end to end: the member is removed, their keys revoked', async () => {
@@ -143,9 +125,9 @@ describe(`@roster/client against the server (${DB_KIND})`, () => {
         .where('id', '=', org.memberships[member.user.id]!)
         .execute();
     await setRole('admin');
-    const theirs = await createKey(base, member.cookie, org.id, ['members:read']);
+    const theirs = await createKey(s.base, member.cookie, org.id, ['members:read']);
     await setRole('member');
-    const roster = createRosterClient({ url: base, apiKey: key.key });
+    const roster = createRosterClient({ url: s.base, apiKey: key.key });
 
     const outcome = await removeMemberByEmail(roster, org.id, member.user.email.toUpperCase());
     expect(outcome).toEqual({
@@ -159,22 +141,12 @@ describe(`@roster/client against the server (${DB_KIND})`, () => {
       .where('id', '=', org.memberships[member.user.id]!)
       .executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 'removed', removal_reason: 'removed', removed_by: null });
-    const revoked = await s.db
-      .selectFrom('api_keys')
-      .select('revoked_at')
-      .where('id', '=', theirs.id)
-      .executeTakeFirstOrThrow();
-    expect(revoked.revoked_at).toBeInstanceOf(Date);
+    expect((await apiKeyRow(s.db, theirs.id)).revoked_at).toBeInstanceOf(Date);
 
     expect(await removeMemberByEmail(roster, org.id, member.user.email)).toEqual({ status: 'not-a-member' });
     // An API key acts like an admin: it cannot remove an owner. A typed refusal, nothing changes.
     const error = await caught(removeMemberByEmail(roster, org.id, owner.user.email));
     expect(errorReason(error)).toBe('INSUFFICIENT_ROLE');
-    const ownerRow = await s.db
-      .selectFrom('memberships')
-      .select('status')
-      .where('id', '=', org.memberships[owner.user.id]!)
-      .executeTakeFirstOrThrow();
-    expect(ownerRow.status).toBe('active');
+    expect(await membershipStatus(s.db, org.memberships[owner.user.id]!)).toBe('active');
   });
 });

@@ -81,5 +81,9 @@ describe(`startServer applies the identity configuration (${DB_KIND})`, () => {
       origin: 'https://elsewhere.example.com',
     });
     expect(foreign.reason).toBe('FORBIDDEN_ORIGIN');
+    // The refused sign-out revoked nothing: the session still signs its user in.
+    expect((await query(server.url, 'auth.me', undefined, { cookie: signUp.sessionCookie })).status).toBe(
+      200,
+    );
   });
 });

@@ -4,12 +4,21 @@ import type { Database, Role } from '@roster/db';
 import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely, LogEvent } from 'kysely';
+import { afterAll, beforeAll } from 'vitest';
 import { type BuildServerOptions, buildServer } from '../../src/app';
 
 export const DB_KIND = process.env.DATABASE_URL ? 'postgres' : 'pglite';
 
 /** Limits high enough never to answer 429, for suites not about rate limits. */
 export const HIGH_LIMITS = { max: 100_000, authMax: 100_000 };
+
+/** A quiet server on `options.db`, listening on a free port of 127.0.0.1; `base` is its URL. */
+export async function listenTestServer(
+  options: BuildServerOptions,
+): Promise<{ app: FastifyInstance; base: string }> {
+  const app = await buildServer({ logLevel: 'silent', ...options });
+  return { app, base: await app.listen({ port: 0, host: '127.0.0.1' }) };
+}
 
 export interface IdentityTestServer {
   t: TestDatabase;
@@ -31,8 +40,7 @@ export async function startIdentityServer(
       if (event.level === 'query') queries.push(event.query.sql);
     },
   });
-  const app = await buildServer({ db: t.db, logLevel: 'silent', rateLimit: HIGH_LIMITS, ...options });
-  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  const { app, base } = await listenTestServer({ db: t.db, rateLimit: HIGH_LIMITS, ...options });
   return {
     t,
     db: t.db,
@@ -44,6 +52,18 @@ export async function startIdentityServer(
       await t.destroy();
     },
   };
+}
+
+/** `startIdentityServer` before the file's tests (filled in then), closed after them. */
+export function useIdentityServer(options: Omit<BuildServerOptions, 'db'> = {}): IdentityTestServer {
+  const server = {} as IdentityTestServer;
+  beforeAll(async () => {
+    Object.assign(server, await startIdentityServer(options));
+  });
+  afterAll(async () => {
+    await server.close?.();
+  });
+  return server;
 }
 
 export interface CallOptions {
@@ -148,6 +168,21 @@ export async function seedOrganization(db: Kysely<Database>, members: Array<{ us
     memberships[member.userId] = row.id;
   }
   return { ...organization, memberships };
+}
+
+/** An API key's row. */
+export function apiKeyRow(db: Kysely<Database>, id: string) {
+  return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+/** A membership's status (`active` or `removed`). */
+export async function membershipStatus(db: Kysely<Database>, id: string) {
+  const row = await db
+    .selectFrom('memberships')
+    .select('status')
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  return row.status;
 }
 
 /** Creates an API key over HTTP as `cookie`'s user (an owner or admin of the organization). */

@@ -1,38 +1,31 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/app';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { RateLimitSettings } from '../../src/rate-limit';
 import {
   createKey,
   DB_KIND,
-  type IdentityTestServer,
+  listenTestServer,
   mutate,
   PASSWORD,
   query,
   seedOrganization,
   signUp,
-  startIdentityServer,
   uniqueEmail,
+  useIdentityServer,
 } from './helpers';
 
-let s: IdentityTestServer;
+const s = useIdentityServer();
 const extra: FastifyInstance[] = [];
 
-beforeAll(async () => {
-  s = await startIdentityServer();
-});
 afterEach(async () => {
   await Promise.all(extra.splice(0).map((app) => app.close()));
-});
-afterAll(async () => {
-  await s?.close();
 });
 
 /** A server of its own (its own counters) on the shared test database. */
 async function limited(rateLimit: Partial<RateLimitSettings> | false): Promise<string> {
-  const app = await buildServer({ db: s.db, logLevel: 'silent', rateLimit });
+  const { app, base } = await listenTestServer({ db: s.db, rateLimit });
   extra.push(app);
-  return app.listen({ port: 0, host: '127.0.0.1' });
+  return base;
 }
 
 function limits(headers: Headers) {

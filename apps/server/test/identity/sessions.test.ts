@@ -1,38 +1,41 @@
 import { RosterError, sha256Hex } from '@roster/api';
-import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/app';
+import { describe, expect, it } from 'vitest';
 import {
   DB_KIND,
-  type IdentityTestServer,
+  listenTestServer,
   mutate,
   PASSWORD,
   query,
   seedOrganization,
   signUp,
-  startIdentityServer,
   uniqueEmail,
+  useIdentityServer,
 } from './helpers';
 
-let s: IdentityTestServer;
-let base: string;
-
-beforeAll(async () => {
-  s = await startIdentityServer({ allowedOrigins: ['http://localhost:5173'] });
-  base = s.base;
-});
-afterAll(async () => {
-  await s?.close();
-});
+const s = useIdentityServer({ allowedOrigins: ['http://localhost:5173'] });
 
 function tokenOf(cookie: string): string {
   return decodeURIComponent(cookie.slice('roster_session='.length));
 }
 
+/** The session row a `roster_session=...` cookie stands for. */
+function sessionOf(cookie: string) {
+  return s.db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('token_hash', '=', sha256Hex(tokenOf(cookie)))
+    .executeTakeFirstOrThrow();
+}
+
+/** The ids of a user's session rows. */
+function sessionsOf(userId: string) {
+  return s.db.selectFrom('sessions').select('id').where('user_id', '=', userId).execute();
+}
+
 describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
   it('signs up: stores a scrypt hash and only the SHA-256 of the token, sets an httpOnly Lax cookie', async () => {
     const email = uniqueEmail('ada');
-    const res = await mutate<{ user: { id: string; email: string; name: string } }>(base, 'auth.signUp', {
+    const res = await mutate<{ user: { id: string; email: string; name: string } }>(s.base, 'auth.signUp', {
       email: `  ${email.toUpperCase()} `,
       password: PASSWORD,
       name: 'Ada',
@@ -63,7 +66,7 @@ describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
     expect(days).toBeLessThanOrEqual(30);
 
     const me = await query<{ user: { id: string }; activeOrganizationId: string | null }>(
-      base,
+      s.base,
       'auth.me',
       undefined,
       { cookie: res.sessionCookie },
@@ -73,8 +76,8 @@ describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
   });
 
   it('refuses a second account for the same email with EMAIL_TAKEN, writing nothing', async () => {
-    const { user } = await signUp(base, 'dup');
-    const res = await mutate(base, 'auth.signUp', { email: user.email, password: PASSWORD, name: 'Other' });
+    const { user } = await signUp(s.base, 'dup');
+    const res = await mutate(s.base, 'auth.signUp', { email: user.email, password: PASSWORD, name: 'Other' });
     expect(res.status).toBe(409);
     expect(res.reason).toBe('EMAIL_TAKEN');
     expect(res.sessionCookie).toBeUndefined();
@@ -84,7 +87,7 @@ describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
 
   it('refuses bad sign-up input with VALIDATION_FAILED and creates no user', async () => {
     const email = uniqueEmail('short');
-    const res = await mutate<unknown>(base, 'auth.signUp', { email, password: 'short', name: 'X' });
+    const res = await mutate<unknown>(s.base, 'auth.signUp', { email, password: 'short', name: 'X' });
     expect(res.status).toBe(400);
     expect(res.reason).toBe('VALIDATION_FAILED');
     expect(res.body.error?.data.issues).toEqual([expect.objectContaining({ path: 'password' })]);
@@ -92,137 +95,103 @@ describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
   });
 
   it('signs in with the right password; a wrong password and an unknown email get the same INVALID_CREDENTIALS', async () => {
-    const { user } = await signUp(base, 'grace');
-    const before = await s.db
-      .selectFrom('sessions')
-      .select(sql<number>`count(*)::int`.as('n'))
-      .where('user_id', '=', user.id)
-      .executeTakeFirstOrThrow();
+    const { user } = await signUp(s.base, 'grace');
+    const before = await sessionsOf(user.id);
 
-    const wrong = await mutate(base, 'auth.signIn', { email: user.email, password: `${PASSWORD}!` });
-    const unknown = await mutate(base, 'auth.signIn', { email: uniqueEmail('nobody'), password: PASSWORD });
+    const wrong = await mutate(s.base, 'auth.signIn', { email: user.email, password: `${PASSWORD}!` });
+    const unknown = await mutate(s.base, 'auth.signIn', { email: uniqueEmail('nobody'), password: PASSWORD });
     for (const res of [wrong, unknown]) {
       expect(res.status).toBe(401);
       expect(res.reason).toBe('INVALID_CREDENTIALS');
       expect(res.sessionCookie).toBeUndefined();
     }
     expect(wrong.body.error?.message).toBe(unknown.body.error?.message);
-    const afterFailures = await s.db
-      .selectFrom('sessions')
-      .select(sql<number>`count(*)::int`.as('n'))
-      .where('user_id', '=', user.id)
-      .executeTakeFirstOrThrow();
-    expect(afterFailures.n).toBe(before.n);
+    expect(await sessionsOf(user.id)).toHaveLength(before.length);
 
-    const ok = await mutate<{ user: { id: string } }>(base, 'auth.signIn', {
+    const ok = await mutate<{ user: { id: string } }>(s.base, 'auth.signIn', {
       email: user.email.toUpperCase(),
       password: PASSWORD,
     });
     expect(ok.status).toBe(200);
     expect(ok.data.user.id).toBe(user.id);
-    const row = await s.db
-      .selectFrom('sessions')
-      .select('id')
-      .where('token_hash', '=', sha256Hex(tokenOf(ok.sessionCookie!)))
-      .executeTakeFirst();
-    expect(row).toBeDefined();
+    expect((await sessionOf(ok.sessionCookie!)).user_id).toBe(user.id);
   });
 
   it('starts a signed-in session in the oldest active organization; me reports it', async () => {
-    const { user } = await signUp(base, 'member');
+    const { user } = await signUp(s.base, 'member');
     const first = await seedOrganization(s.db, [{ userId: user.id, role: 'member' }]);
     await seedOrganization(s.db, [{ userId: user.id, role: 'owner' }]);
-    const res = await mutate<{ activeOrganizationId: string }>(base, 'auth.signIn', {
+    const res = await mutate<{ activeOrganizationId: string }>(s.base, 'auth.signIn', {
       email: user.email,
       password: PASSWORD,
     });
     expect(res.data.activeOrganizationId).toBe(first.id);
-    const session = await s.db
-      .selectFrom('sessions')
-      .select('active_organization_id')
-      .where('token_hash', '=', sha256Hex(tokenOf(res.sessionCookie!)))
-      .executeTakeFirstOrThrow();
-    expect(session.active_organization_id).toBe(first.id);
-    const me = await query<{ activeOrganizationId: string }>(base, 'auth.me', undefined, {
+    expect((await sessionOf(res.sessionCookie!)).active_organization_id).toBe(first.id);
+    const me = await query<{ activeOrganizationId: string }>(s.base, 'auth.me', undefined, {
       cookie: res.sessionCookie,
     });
     expect(me.data.activeOrganizationId).toBe(first.id);
   });
 
   it('answers me without a session (or with an unknown token) with UNAUTHENTICATED', async () => {
-    const anonymous = await query(base, 'auth.me');
+    const anonymous = await query(s.base, 'auth.me');
     expect(anonymous.status).toBe(401);
     expect(anonymous.reason).toBe('UNAUTHENTICATED');
-    const forged = await query(base, 'auth.me', undefined, { cookie: 'roster_session=not-a-real-token' });
+    const forged = await query(s.base, 'auth.me', undefined, { cookie: 'roster_session=not-a-real-token' });
     expect(forged.reason).toBe('UNAUTHENTICATED');
   });
 
   it('signs out: revokes the session row and clears the cookie; the old cookie no longer works', async () => {
-    const { user, cookie } = await signUp(base, 'leaver');
-    const res = await mutate(base, 'auth.signOut', undefined, { cookie });
+    const { user, cookie } = await signUp(s.base, 'leaver');
+    const res = await mutate(s.base, 'auth.signOut', undefined, { cookie });
     expect(res.status).toBe(200);
     const cleared = res.setCookie.find((c) => c.startsWith('roster_session='));
     expect(cleared).toMatch(/roster_session=;/);
     expect(cleared).toMatch(/Expires=Thu, 01 Jan 1970/);
-    const session = await s.db
-      .selectFrom('sessions')
-      .select('revoked_at')
-      .where('token_hash', '=', sha256Hex(tokenOf(cookie)))
-      .executeTakeFirstOrThrow();
-    expect(session.revoked_at).toBeInstanceOf(Date);
-    const me = await query(base, 'auth.me', undefined, { cookie });
+    expect((await sessionOf(cookie)).revoked_at).toBeInstanceOf(Date);
+    const me = await query(s.base, 'auth.me', undefined, { cookie });
     expect(me.reason).toBe('UNAUTHENTICATED');
     // Other sessions of the same user stay.
-    const other = await mutate(base, 'auth.signIn', { email: user.email, password: PASSWORD });
-    expect((await query(base, 'auth.me', undefined, { cookie: other.sessionCookie })).status).toBe(200);
-    const otherSession = await s.db
-      .selectFrom('sessions')
-      .select('revoked_at')
-      .where('token_hash', '=', sha256Hex(tokenOf(other.sessionCookie!)))
-      .executeTakeFirstOrThrow();
-    expect(otherSession.revoked_at).toBeNull();
+    const other = await mutate(s.base, 'auth.signIn', { email: user.email, password: PASSWORD });
+    expect((await query(s.base, 'auth.me', undefined, { cookie: other.sessionCookie })).status).toBe(200);
+    expect((await sessionOf(other.sessionCookie!)).revoked_at).toBeNull();
   });
 
   it('treats an expired session as signed out', async () => {
-    const { cookie } = await signUp(base, 'expired');
-    expect((await query(base, 'auth.me', undefined, { cookie })).status).toBe(200);
+    const { cookie } = await signUp(s.base, 'expired');
+    expect((await query(s.base, 'auth.me', undefined, { cookie })).status).toBe(200);
     await s.db
       .updateTable('sessions')
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where('token_hash', '=', sha256Hex(tokenOf(cookie)))
       .execute();
-    const me = await query(base, 'auth.me', undefined, { cookie });
+    const me = await query(s.base, 'auth.me', undefined, { cookie });
     expect(me.status).toBe(401);
     expect(me.reason).toBe('UNAUTHENTICATED');
   });
 
   it('sets the active organization only to one the caller is an active member of', async () => {
-    const { user, cookie } = await signUp(base, 'switcher');
+    const { user, cookie } = await signUp(s.base, 'switcher');
     const mine = await seedOrganization(s.db, [{ userId: user.id, role: 'viewer' }]);
-    const { user: stranger } = await signUp(base, 'stranger');
+    const { user: stranger } = await signUp(s.base, 'stranger');
     const theirs = await seedOrganization(s.db, [{ userId: stranger.id, role: 'owner' }]);
 
     const refused = await mutate(
-      base,
+      s.base,
       'auth.setActiveOrganization',
       { organizationId: theirs.id },
       { cookie },
     );
     expect(refused.status).toBe(404);
     expect(refused.reason).toBe('ORGANIZATION_NOT_FOUND');
-    const session = () =>
-      s.db
-        .selectFrom('sessions')
-        .select('active_organization_id')
-        .where('token_hash', '=', sha256Hex(tokenOf(cookie)))
-        .executeTakeFirstOrThrow();
+    const session = () => sessionOf(cookie);
     expect((await session()).active_organization_id).toBeNull();
 
-    const ok = await mutate(base, 'auth.setActiveOrganization', { organizationId: mine.id }, { cookie });
+    const ok = await mutate(s.base, 'auth.setActiveOrganization', { organizationId: mine.id }, { cookie });
     expect(ok.status).toBe(200);
     expect((await session()).active_organization_id).toBe(mine.id);
     expect(
-      (await query<{ activeOrganizationId: string }>(base, 'auth.me', undefined, { cookie })).data,
+      (await query<{ activeOrganizationId: string }>(s.base, 'auth.me', undefined, { cookie })).data,
     ).toMatchObject({ activeOrganizationId: mine.id });
 
     // The membership ends (pointer left in place on purpose): me no longer reports the organization.
@@ -231,7 +200,7 @@ describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
       .set({ status: 'removed', removed_at: new Date(), removal_reason: 'left' })
       .where('id', '=', mine.memberships[user.id]!)
       .execute();
-    const me = await query<{ activeOrganizationId: string | null }>(base, 'auth.me', undefined, { cookie });
+    const me = await query<{ activeOrganizationId: string | null }>(s.base, 'auth.me', undefined, { cookie });
     expect(me.data.activeOrganizationId).toBeNull();
   });
 
@@ -242,19 +211,16 @@ describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
       .values({ email, name: 'SSO' })
       .returning('id')
       .executeTakeFirstOrThrow();
-    const res = await mutate(base, 'auth.signIn', { email, password: PASSWORD });
+    const res = await mutate(s.base, 'auth.signIn', { email, password: PASSWORD });
     expect(res.reason).toBe('INVALID_CREDENTIALS');
     expect(res.sessionCookie).toBeUndefined();
-    expect(await s.db.selectFrom('sessions').select('id').where('user_id', '=', sso.id).execute()).toEqual(
-      [],
-    );
+    expect(await sessionsOf(sso.id)).toEqual([]);
   });
 
   it('takes a product’s own authenticate instead of sessions and keys', async () => {
-    const { user, cookie } = await signUp(base, 'byo');
-    const custom = await buildServer({
+    const { user, cookie } = await signUp(s.base, 'byo');
+    const { app: custom, base: url } = await listenTestServer({
       db: s.db,
-      logLevel: 'silent',
       rateLimit: false,
       authenticate: async (request) => {
         const token = request.headers.authorization;
@@ -265,7 +231,6 @@ describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
       },
     });
     try {
-      const url = await custom.listen({ port: 0, host: '127.0.0.1' });
       const me = await query<{ user: { id: string }; activeOrganizationId: null }>(
         url,
         'auth.me',
@@ -298,9 +263,12 @@ describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
   });
 
   it('marks the cookie Secure when the server runs with secureCookies (production)', async () => {
-    const secure = await buildServer({ db: s.db, logLevel: 'silent', secureCookies: true, rateLimit: false });
+    const { app: secure, base: url } = await listenTestServer({
+      db: s.db,
+      secureCookies: true,
+      rateLimit: false,
+    });
     try {
-      const url = await secure.listen({ port: 0, host: '127.0.0.1' });
       const res = await mutate(url, 'auth.signUp', {
         email: uniqueEmail('secure'),
         password: PASSWORD,
@@ -316,35 +284,30 @@ describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
 
   describe('cross-site requests', () => {
     it('refuses a cookie-authenticated mutation from a foreign Origin, changing nothing', async () => {
-      const { user, cookie } = await signUp(base, 'csrf');
+      const { user, cookie } = await signUp(s.base, 'csrf');
       const org = await seedOrganization(s.db, [{ userId: user.id, role: 'owner' }]);
       const res = await mutate(
-        base,
+        s.base,
         'auth.setActiveOrganization',
         { organizationId: org.id },
         { cookie, origin: 'https://evil.example' },
       );
       expect(res.status).toBe(403);
       expect(res.reason).toBe('FORBIDDEN_ORIGIN');
-      const signOut = await mutate(base, 'auth.signOut', undefined, { cookie, origin: 'null' });
+      const signOut = await mutate(s.base, 'auth.signOut', undefined, { cookie, origin: 'null' });
       expect(signOut.reason).toBe('FORBIDDEN_ORIGIN');
-      const noOrigin = await mutate(base, 'auth.signOut', undefined, {
+      const noOrigin = await mutate(s.base, 'auth.signOut', undefined, {
         cookie,
         headers: { 'sec-fetch-site': 'cross-site' },
       });
       expect(noOrigin.reason).toBe('FORBIDDEN_ORIGIN');
-      const sessions = await s.db
-        .selectFrom('sessions')
-        .select(['active_organization_id', 'revoked_at'])
-        .where('token_hash', '=', sha256Hex(tokenOf(cookie)))
-        .executeTakeFirstOrThrow();
-      expect(sessions).toEqual({ active_organization_id: null, revoked_at: null });
+      expect(await sessionOf(cookie)).toMatchObject({ active_organization_id: null, revoked_at: null });
     });
 
     it('refuses a sign-in posted from a foreign Origin (login CSRF) and sets no cookie', async () => {
-      const { user } = await signUp(base, 'logincsrf');
+      const { user } = await signUp(s.base, 'logincsrf');
       const res = await mutate(
-        base,
+        s.base,
         'auth.signIn',
         { email: user.email, password: PASSWORD },
         { origin: 'https://evil.example' },
@@ -352,36 +315,34 @@ describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
       expect(res.reason).toBe('FORBIDDEN_ORIGIN');
       expect(res.sessionCookie).toBeUndefined();
       // Only the sign-up's own session exists.
-      const sessions = await s.db
-        .selectFrom('sessions')
-        .select('id')
-        .where('user_id', '=', user.id)
-        .execute();
-      expect(sessions).toHaveLength(1);
+      expect(await sessionsOf(user.id)).toHaveLength(1);
     });
 
     it('allows the server’s own origin, a configured one, and queries from anywhere', async () => {
-      const { user, cookie } = await signUp(base, 'sameorigin');
+      const { user, cookie } = await signUp(s.base, 'sameorigin');
       const org = await seedOrganization(s.db, [{ userId: user.id, role: 'owner' }]);
-      const own = await mutate(
-        base,
-        'auth.setActiveOrganization',
-        { organizationId: org.id },
-        { cookie, origin: base },
-      );
-      expect(own.status).toBe(200);
-      const dev = await mutate(
-        base,
-        'auth.setActiveOrganization',
-        { organizationId: org.id },
-        { cookie, origin: 'http://localhost:5173' },
-      );
-      expect(dev.status).toBe(200);
-      const read = await query(base, 'auth.me', undefined, { cookie, origin: 'https://evil.example' });
+      /** Points the session at the organization from `origin` (none: a non-browser client); the row says it did. */
+      const pointFrom = async (origin: string | undefined) => {
+        await s.db
+          .updateTable('sessions')
+          .set({ active_organization_id: null })
+          .where('token_hash', '=', sha256Hex(tokenOf(cookie)))
+          .execute();
+        const res = await mutate(
+          s.base,
+          'auth.setActiveOrganization',
+          { organizationId: org.id },
+          origin === undefined ? { cookie } : { cookie, origin },
+        );
+        expect(res.status).toBe(200);
+        expect((await sessionOf(cookie)).active_organization_id).toBe(org.id);
+      };
+      await pointFrom(s.base);
+      await pointFrom('http://localhost:5173');
+      const read = await query(s.base, 'auth.me', undefined, { cookie, origin: 'https://evil.example' });
       expect(read.status).toBe(200);
       // No Origin (a non-browser client): allowed.
-      const cli = await mutate(base, 'auth.setActiveOrganization', { organizationId: org.id }, { cookie });
-      expect(cli.status).toBe(200);
+      await pointFrom(undefined);
     });
   });
 });

@@ -4,13 +4,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildServer } from '../../src/app';
+import { listenTestServer } from '../identity/helpers';
 import {
   createInterruptibleDatabase,
+  holdOrganizationLock,
   seedOrganization,
   startTcpProxy,
   terminateBackend,
   testAuthenticate,
+  waitForLockWaiters,
 } from './fixtures';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
@@ -48,6 +50,11 @@ async function trpc(base: string, userId: string, path: string, input: unknown, 
   } as TrpcAnswer;
 }
 
+/** A server on `db` whose callers say who they are in `x-test-user`, without rate limits. */
+function serve(db: Kysely<Database>) {
+  return listenTestServer({ db, authenticate: testAuthenticate, rateLimit: false });
+}
+
 describe.skipIf(!onPostgres)('faults (postgres)', () => {
   let t: TestDatabase;
   let db: Kysely<Database>;
@@ -63,6 +70,50 @@ describe.skipIf(!onPostgres)('faults (postgres)', () => {
     );
   });
 
+  /** What a leave or removal writes for one membership: all of it or none of it may exist. */
+  async function traces(organizationId: string, membershipId: string, userId: string) {
+    const membership = await db
+      .selectFrom('memberships')
+      .select(['status', 'removal_reason'])
+      .where('id', '=', membershipId)
+      .executeTakeFirstOrThrow();
+    const audit = await db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('organization_id', '=', organizationId)
+      .where('target_membership_id', '=', membershipId)
+      .execute();
+    const events = await db
+      .selectFrom('outbox_events')
+      .select('payload')
+      .where('organization_id', '=', organizationId)
+      .where('type', '=', 'member.removed')
+      .execute();
+    const keys = await db
+      .selectFrom('api_keys')
+      .select('revoked_at')
+      .where('organization_id', '=', organizationId)
+      .where('created_by', '=', userId)
+      .execute();
+    const invitations = await db
+      .selectFrom('invitations')
+      .select('status')
+      .where('organization_id', '=', organizationId)
+      .where('invited_by', '=', userId)
+      .execute();
+    return {
+      status: membership.status,
+      audit: audit.length,
+      events: events.filter((e) => (e.payload as { membershipId?: string }).membershipId === membershipId)
+        .length,
+      revokedKeys: keys.filter((k) => k.revoked_at !== null).length,
+      revokedInvitations: invitations.filter((i) => i.status === 'revoked').length,
+    };
+  }
+
+  /** What one leave or removal with nothing to revoke leaves behind. */
+  const endedOnce = { status: 'removed', audit: 1, events: 1, revokedKeys: 0, revokedInvitations: 0 };
+
   describe('the database becomes unreachable', () => {
     let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
     let serverDb: Kysely<Database>;
@@ -77,13 +128,7 @@ describe.skipIf(!onPostgres)('faults (postgres)', () => {
         connectionTimeoutMs: 1000,
         statementTimeoutMs: 3000,
       });
-      app = await buildServer({
-        db: serverDb,
-        logLevel: 'silent',
-        authenticate: testAuthenticate,
-        rateLimit: false,
-      });
-      base = await app.listen({ port: 0, host: '127.0.0.1' });
+      ({ app, base } = await serve(serverDb));
     });
     afterAll(async () => {
       await app?.close();
@@ -143,37 +188,17 @@ describe.skipIf(!onPostgres)('faults (postgres)', () => {
 
     beforeAll(async () => {
       serverDb = createDatabase({ url: t.url, lockTimeoutMs: 300 });
-      app = await buildServer({
-        db: serverDb,
-        logLevel: 'silent',
-        authenticate: testAuthenticate,
-        rateLimit: false,
-      });
-      base = await app.listen({ port: 0, host: '127.0.0.1' });
+      ({ app, base } = await serve(serverDb));
     });
     afterAll(async () => {
       await app?.close();
       await serverDb?.destroy();
     });
 
-    /** Holds `select ... for update` on the organization row in another connection until `release()`. */
-    async function holdOrganizationLock(organizationId: string) {
-      const client = new pg.Client({ connectionString: t.url });
-      await client.connect();
-      await client.query('begin');
-      await client.query('select id from organizations where id = $1 for update', [organizationId]);
-      return {
-        async release() {
-          await client.query('rollback');
-          await client.end();
-        },
-      };
-    }
-
     it('makes a change that needs the organization lock wait at most lock_timeout and answer the retryable CONCURRENT_CHANGE', async () => {
       const org = await seedOrganization(db, ['owner']);
       const owner = org.members[0]!.userId;
-      const lock = await holdOrganizationLock(org.id);
+      const lock = await holdOrganizationLock(t.url!, org.id);
       figures.faultsInjected++;
       try {
         figures.requestsDuringFaults++;
@@ -212,24 +237,11 @@ describe.skipIf(!onPostgres)('faults (postgres)', () => {
         await db.selectFrom('webhooks').select('id').where('organization_id', '=', org.id).execute(),
       ).toHaveLength(1);
     });
-  });
 
-  it('makes members.leave wait at most lock_timeout behind another transaction and answer CONCURRENT_CHANGE', async () => {
-    const serverDb = createDatabase({ url: t.url, lockTimeoutMs: 300 });
-    const app = await buildServer({
-      db: serverDb,
-      logLevel: 'silent',
-      authenticate: testAuthenticate,
-      rateLimit: false,
-    });
-    const base = await app.listen({ port: 0, host: '127.0.0.1' });
-    try {
+    it('makes members.leave wait at most lock_timeout behind another transaction and answer CONCURRENT_CHANGE', async () => {
       const org = await seedOrganization(db, ['owner', 'member']);
       const member = org.members[1]!;
-      const client = new pg.Client({ connectionString: t.url });
-      await client.connect();
-      await client.query('begin');
-      await client.query('select id from organizations where id = $1 for update', [org.id]);
+      const lock = await holdOrganizationLock(t.url!, org.id);
       figures.faultsInjected++;
       figures.requestsDuringFaults++;
       try {
@@ -247,28 +259,19 @@ describe.skipIf(!onPostgres)('faults (postgres)', () => {
           await db.selectFrom('audit_log').select('id').where('organization_id', '=', org.id).execute(),
         ).toEqual([]);
       } finally {
-        await client.query('rollback');
-        await client.end();
+        await lock.release();
       }
       const retry = await trpc(base, member.userId, 'members.leave', { organizationId: org.id }, 'POST');
       expect(retry.status).toBe(200);
-    } finally {
-      await app.close();
-      await serverDb.destroy();
-    }
+      expect(await traces(org.id, member.membershipId, member.userId)).toEqual(endedOnce);
+    });
   });
 
   it('remove blocked after its first write (a row lock from another session), then its backend killed -> all or nothing', async () => {
     // No test hook: another session locks the target's user row, which the audit insert's foreign key
     // check needs, so the removal stops after marking the membership removed; then we kill its backend.
     const serverDb = createDatabase({ url: t.url, lockTimeoutMs: 10_000 });
-    const app = await buildServer({
-      db: serverDb,
-      logLevel: 'silent',
-      authenticate: testAuthenticate,
-      rateLimit: false,
-    });
-    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const { app, base } = await serve(serverDb);
     const blocker = new pg.Client({ connectionString: t.url });
     await blocker.connect();
     try {
@@ -284,18 +287,8 @@ describe.skipIf(!onPostgres)('faults (postgres)', () => {
         'POST',
       );
       // Wait until the removal's backend is blocked on our lock, having already updated the membership.
-      let blockedPid: number | null = null;
-      for (let i = 0; i < 500 && blockedPid === null; i++) {
-        // pg_stat_activity is snapshotted once per transaction: clear the snapshot to see new activity.
-        await blocker.query('select pg_stat_clear_snapshot()');
-        const found = await blocker.query(
-          `select pid from pg_stat_activity
-           where datname = current_database() and wait_event_type = 'Lock' and query ilike '%insert into audit_log%'`,
-        );
-        blockedPid = found.rows[0]?.pid ?? null;
-        if (blockedPid === null) await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      expect(blockedPid).not.toBeNull();
+      const [blockedPid] = await waitForLockWaiters(blocker, 1, '%insert into audit_log%');
+      expect(blockedPid).toBeDefined();
       figures.faultsInjected++;
       figures.requestsDuringFaults++;
       await blocker.query('select pg_terminate_backend($1)', [blockedPid]);
@@ -324,6 +317,7 @@ describe.skipIf(!onPostgres)('faults (postgres)', () => {
         'POST',
       );
       expect(retry.status).toBe(200);
+      expect(await traces(org.id, member.membershipId, member.userId)).toEqual(endedOnce);
     } finally {
       await blocker.end();
       await app.close();
@@ -338,59 +332,12 @@ describe.skipIf(!onPostgres)('faults (postgres)', () => {
 
     beforeAll(async () => {
       hooked = createInterruptibleDatabase(t.url!);
-      app = await buildServer({
-        db: hooked.db,
-        logLevel: 'silent',
-        authenticate: testAuthenticate,
-        rateLimit: false,
-      });
-      base = await app.listen({ port: 0, host: '127.0.0.1' });
+      ({ app, base } = await serve(hooked.db));
     });
     afterAll(async () => {
       await app?.close();
       await hooked?.db.destroy();
     });
-
-    /** What a leave or removal writes for one membership: all of it or none of it may exist. */
-    async function traces(organizationId: string, membershipId: string, userId: string) {
-      const membership = await db
-        .selectFrom('memberships')
-        .select(['status', 'removal_reason'])
-        .where('id', '=', membershipId)
-        .executeTakeFirstOrThrow();
-      const audit = await db
-        .selectFrom('audit_log')
-        .select('action')
-        .where('organization_id', '=', organizationId)
-        .where('target_membership_id', '=', membershipId)
-        .execute();
-      const events = await db
-        .selectFrom('outbox_events')
-        .select('payload')
-        .where('organization_id', '=', organizationId)
-        .where('type', '=', 'member.removed')
-        .execute();
-      const keys = await db
-        .selectFrom('api_keys')
-        .select('revoked_at')
-        .where('organization_id', '=', organizationId)
-        .where('created_by', '=', userId)
-        .execute();
-      const invitations = await db
-        .selectFrom('invitations')
-        .select('status')
-        .where('organization_id', '=', organizationId)
-        .where('invited_by', '=', userId)
-        .execute();
-      return {
-        status: membership.status,
-        audit: audit.length,
-        events: events.filter((e) => (e.payload as { membershipId?: string }).membershipId === membershipId)
-          .length,
-        revokedKeys: keys.filter((k) => k.revoked_at !== null).length,
-        revokedInvitations: invitations.filter((i) => i.status === 'revoked').length,
-      };
-    }
 
     async function seedTarget(roles: Array<'owner' | 'admin' | 'member' | 'viewer'>) {
       const org = await seedOrganization(db, roles);
@@ -419,14 +366,7 @@ describe.skipIf(!onPostgres)('faults (postgres)', () => {
       return { org, target };
     }
 
-    async function post(userId: string, path: string, input: unknown) {
-      const response = await fetch(`${base}/trpc/${path}`, {
-        method: 'POST',
-        headers: { 'x-test-user': userId, 'content-type': 'application/json' },
-        body: JSON.stringify(input),
-      });
-      return { status: response.status, body: (await response.json()) as TrpcAnswer['body'] };
-    }
+    const post = (userId: string, path: string, input: unknown) => trpc(base, userId, path, input, 'POST');
 
     // Hook points inside the one transaction: after the organization lock, after the membership was
     // marked removed (before the audit entry and event), and right before COMMIT.
@@ -504,12 +444,7 @@ describe.skipIf(!onPostgres)('faults (postgres)', () => {
       }
       const answers = await Promise.all(
         Array.from({ length: 20 }, () =>
-          fetch(
-            `${base}/trpc/members.list?input=${encodeURIComponent(JSON.stringify({ organizationId: org.id }))}`,
-            {
-              headers: { 'x-test-user': owner.userId },
-            },
-          ),
+          trpc(base, owner.userId, 'members.list', { organizationId: org.id }, 'GET'),
         ),
       );
       expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));

@@ -69,17 +69,22 @@ export interface ReceivedRequest {
   body: string;
 }
 
-/** A real HTTP receiver on a free port. `respond` decides each answer's status (default 200). */
+/** A receiver's answer: a status, or a status with headers (a redirect's `location`). */
+type ReceiverAnswer = number | { status: number; headers: Record<string, string> };
+
+/** A real HTTP receiver on a free port. `respond` decides each answer (default 200). */
 export async function startReceiver() {
   const received: ReceivedRequest[] = [];
-  let respond: (request: ReceivedRequest, index: number) => number = () => 200;
+  let respond: (request: ReceivedRequest, index: number) => ReceiverAnswer = () => 200;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const request = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
       received.push(request);
-      res.statusCode = respond(request, received.length - 1);
+      const answer = respond(request, received.length - 1);
+      if (typeof answer === 'number') res.statusCode = answer;
+      else res.writeHead(answer.status, answer.headers);
       res.end('ok');
     });
   });
@@ -90,7 +95,7 @@ export async function startReceiver() {
     received,
     /** Distinct event ids received. */
     eventIds: () => received.map((r) => r.headers['roster-event-id'] as string),
-    respondWith(fn: (request: ReceivedRequest, index: number) => number) {
+    respondWith(fn: (request: ReceivedRequest, index: number) => ReceiverAnswer) {
       respond = fn;
     },
     /** Stops listening (the port refuses connections) until `reopen()`. */
@@ -287,6 +292,48 @@ export function createInterruptibleDatabase(url: string) {
       armed = null;
     },
   };
+}
+
+/**
+ * Holds `select ... for update` on an organization's row in a connection of its own (as a concurrent
+ * membership change would) until `release()`, which may be called more than once.
+ */
+export async function holdOrganizationLock(url: string, organizationId: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('begin');
+  await client.query('select id from organizations where id = $1 for update', [organizationId]);
+  let released: Promise<void> | undefined;
+  return {
+    client,
+    release() {
+      released ??= client.query('rollback').then(() => client.end());
+      return released;
+    },
+  };
+}
+
+/**
+ * Waits until at least `count` backends of `client`'s database wait on a lock (only those running a
+ * statement like `queryLike`, when given) and answers their pids; throws when they never do.
+ */
+export async function waitForLockWaiters(
+  client: pg.Client,
+  count = 1,
+  queryLike?: string,
+): Promise<number[]> {
+  for (let i = 0; i < 500; i++) {
+    // pg_stat_activity is snapshotted once per transaction: clear the snapshot to see new activity.
+    await client.query('select pg_stat_clear_snapshot()');
+    const { rows } = await client.query<{ pid: number }>(
+      `select pid from pg_stat_activity
+       where datname = current_database() and wait_event_type = 'Lock' and ($1::text is null or query ilike $1)`,
+      [queryLike ?? null],
+    );
+    if (rows.length >= count) return rows.map((row) => row.pid);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`fewer than ${count} backends waiting on a lock`);
 }
 
 /** Kills a backend from another connection, as an operator or a crashed network path would. */

@@ -6,8 +6,9 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer, DEFAULT_BODY_LIMIT } from '../../src/app';
+import { DEFAULT_BODY_LIMIT } from '../../src/app';
 import { defaultAuthenticate } from '../../src/authenticate';
+import { listenTestServer } from '../identity/helpers';
 import {
   applicationTables,
   callerFor,
@@ -111,16 +112,14 @@ beforeAll(async () => {
   });
   myKey = myKeyCreated.key;
   // People through the test header, keys through Roster's own authentication.
-  app = await buildServer({
+  ({ app, base } = await listenTestServer({
     db,
-    logLevel: 'silent',
     rateLimit: false,
     authenticate: async (request, database) =>
       request.headers['x-test-user']
         ? testAuthenticate(request, database)
         : defaultAuthenticate(request, database),
-  });
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  }));
 });
 
 afterAll(async () => {
@@ -166,6 +165,11 @@ async function call(
       body,
     });
   }
+  return answerOf(response);
+}
+
+/** A response's status and text, and its JSON when it is JSON. */
+async function answerOf(response: Response): Promise<Answer> {
   const text = await response.text();
   let json: Answer['json'] = null;
   try {
@@ -473,13 +477,8 @@ describe(`hostile input over HTTP (${process.env.DATABASE_URL ? 'postgres' : 'pg
           headers: { ...headersFor(who), 'content-type': b.type ?? 'application/json' },
           body: method === 'GET' ? undefined : b.body,
         });
-        const text = await response.text();
-        let json: Answer['json'] = null;
-        try {
-          json = JSON.parse(text);
-        } catch {}
         assertRefusalOrHarmless(
-          { status: response.status, text, json },
+          await answerOf(response),
           `${method} ${b.path ?? target} ${b.type ?? ''} ${b.body.slice(0, 40)}`,
           false,
         );

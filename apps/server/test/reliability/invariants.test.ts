@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/app';
-import { seedUser } from './fixtures';
+import { listenTestServer, seedOrganization } from '../identity/helpers';
+import { holdOrganizationLock, seedUser, waitForLockWaiters } from './fixtures';
 import {
   type Actor,
   explainBatch,
@@ -40,8 +40,7 @@ const reasons = new Map<string, number>();
 beforeAll(async () => {
   t = await createTestDatabase();
   db = t.db;
-  app = await buildServer({ db, logLevel: 'silent', rateLimit: false });
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  ({ app, base } = await listenTestServer({ db, rateLimit: false }));
 });
 afterAll(async () => {
   await app?.close();
@@ -88,7 +87,7 @@ async function call(
 
 /** Sets up users, organizations with the generated roles, sessions and API keys of owners and admins. */
 async function createWorld(initialRoles: Array<Array<Role | null>>): Promise<World> {
-  const users = [];
+  const users: World['users'] = [];
   for (let u = 0; u < USERS; u++) {
     const user = await seedUser(db, `u${u}`);
     users.push({ id: user.id, email: user.email, token: '' });
@@ -96,23 +95,14 @@ async function createWorld(initialRoles: Array<Array<Role | null>>): Promise<Wor
   const orgs: World['orgs'] = [];
   const model: OrgModel[] = [];
   for (let o = 0; o < ORGS; o++) {
-    const tag = randomUUID().slice(0, 8);
-    const org = await db
-      .insertInto('organizations')
-      .values({ name: `Inv ${tag}`, slug: `inv-${tag}` })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const members: OrgModel['members'] = new Map();
-    for (let u = 0; u < USERS; u++) {
-      const role = initialRoles[o]![u];
-      if (!role) continue;
-      const m = await db
-        .insertInto('memberships')
-        .values({ organization_id: org.id, user_id: users[u]!.id, role })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      members.set(u, { id: m.id, role });
-    }
+    const roles = initialRoles[o]!.flatMap((role, u) => (role ? [{ u, role }] : []));
+    const org = await seedOrganization(
+      db,
+      roles.map(({ u, role }) => ({ userId: users[u]!.id, role })),
+    );
+    const members: OrgModel['members'] = new Map(
+      roles.map(({ u, role }) => [u, { id: org.memberships[users[u]!.id]!, role }]),
+    );
     orgs.push({ id: org.id, keys: [] });
     model.push({
       status: 'active',
@@ -546,19 +536,6 @@ if (!process.env.DATABASE_URL) {
 }
 
 describe.skipIf(!process.env.DATABASE_URL)('shrunk cases (postgres)', () => {
-  async function waitingOnLocks(client: import('pg').Client, n: number) {
-    for (let i = 0; i < 500; i++) {
-      // pg_stat_activity is snapshotted per transaction: clear it to see new waiters.
-      await client.query('select pg_stat_clear_snapshot()');
-      const { rows } = await client.query(
-        `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-      );
-      if (rows[0].n >= n) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error(`fewer than ${n} backends waiting on a lock`);
-  }
-
   type Queued = (w: { orgId: string; yMemberId: string }, who: Credentials) => ReturnType<typeof call>;
   const removeY: Queued = ({ orgId, yMemberId }, who) =>
     call('members.remove', { organizationId: orgId, memberId: yMemberId }, who);
@@ -567,7 +544,6 @@ describe.skipIf(!process.env.DATABASE_URL)('shrunk cases (postgres)', () => {
     actorCredentials: (w: { keyOfX: string; tokenOfX: string }) => Credentials,
     queued: Queued = removeY,
   ) {
-    const { default: pg } = await import('pg');
     const world = await createWorld([
       ['owner', 'admin', 'member', null, null],
       ['owner', null, null, null, null],
@@ -575,19 +551,16 @@ describe.skipIf(!process.env.DATABASE_URL)('shrunk cases (postgres)', () => {
     const org = world.orgs[0]!;
     const x = 1;
     const y = world.model[0]!.members.get(2)!;
-    const locker = new pg.Client({ connectionString: t.url });
-    await locker.connect();
+    const lock = await holdOrganizationLock(t.url!, org.id);
     try {
-      await locker.query('begin');
-      await locker.query('select id from organizations where id = $1 for update', [org.id]);
       const leave = call('members.leave', { organizationId: org.id }, { cookie: world.users[x]!.token });
-      await waitingOnLocks(locker, 1);
+      await waitForLockWaiters(lock.client, 1);
       const remove = queued(
         { orgId: org.id, yMemberId: y.id },
         actorCredentials({ keyOfX: org.keys[1]!, tokenOfX: world.users[x]!.token }),
       );
-      await waitingOnLocks(locker, 2);
-      await locker.query('commit');
+      await waitForLockWaiters(lock.client, 2);
+      await lock.release();
       const [left, removed] = await Promise.all([leave, remove]);
       expect(left.status).toBe(200);
       const target = await db
@@ -597,7 +570,7 @@ describe.skipIf(!process.env.DATABASE_URL)('shrunk cases (postgres)', () => {
         .executeTakeFirstOrThrow();
       return { removed, targetStatus: target.status, orgId: org.id, leaverId: world.users[x]!.id };
     } finally {
-      await locker.end();
+      await lock.release();
     }
   }
 
@@ -724,6 +697,13 @@ describe('membership changes and the outbox', () => {
       .where('organization_id', '=', org.id)
       .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(2);
+    const auditAfter = await db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('organization_id', '=', org.id)
+      .where('action', 'in', ['member.role_changed', 'ownership.transferred'])
+      .execute();
+    expect(auditAfter).toHaveLength(2);
   });
 
   it('creating an organization writes one audit entry and one member.added event for its owner', async () => {

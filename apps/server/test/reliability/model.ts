@@ -1,6 +1,8 @@
 /**
  * A small in-memory model of the membership rules (../shared/DESIGN.md), to compare every answer of the
  * real API with. Users, organizations and API keys are small integers here; ids come from the real API.
+ * The rules are written out here, not imported from @roster/api's rules.ts, on purpose: an oracle that
+ * calls the code under test cannot catch a mistake in it.
  */
 export type Role = 'owner' | 'admin' | 'member' | 'viewer';
 const DELEGABLE: Role[] = ['member', 'viewer'];

@@ -1,11 +1,14 @@
 import net from 'node:net';
 import { verifyWebhookSignature } from '@roster/api';
-import type { Database } from '@roster/db';
+import { createDatabase, type Database } from '@roster/db';
 import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
 import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config';
 import { createDispatcher, type Dispatcher } from '../../src/dispatcher';
+import { startServer } from '../../src/start';
 import { isPublicAddress } from '../../src/webhook-target';
+import { DB_KIND } from '../identity/helpers';
 import {
   callerFor,
   insertEvent,
@@ -40,16 +43,20 @@ function localDispatcher(database: Kysely<Database>, options: Parameters<typeof 
   return createDispatcher(database, { allowPrivateTargets: true, ...options });
 }
 
+/** One dispatcher round, counted in the figures. */
+async function runRound(dispatcher: Dispatcher) {
+  const round = await dispatcher.runOnce();
+  figures.requests += round.requests;
+  figures.failedRequests += round.failedRequests;
+  figures.deadLettered += round.dead;
+  return round;
+}
+
 /** Runs dispatcher rounds until `done()` holds; bounded by a number of rounds, not by time. */
 async function drain(dispatchers: Dispatcher[], done: () => Promise<boolean>, maxRounds = 200) {
   for (let i = 0; i < maxRounds; i++) {
     if (await done()) return;
-    const rounds = await Promise.all(dispatchers.map((d) => d.runOnce()));
-    for (const r of rounds) {
-      figures.requests += r.requests;
-      figures.failedRequests += r.failedRequests;
-      figures.deadLettered += r.dead;
-    }
+    await Promise.all(dispatchers.map(runRound));
   }
   throw new Error(`not done after ${maxRounds} rounds`);
 }
@@ -70,7 +77,7 @@ async function ownerWithWebhook(url: string) {
   return { org, owner, webhook };
 }
 
-describe(`webhooks API (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, () => {
+describe(`webhooks API (${DB_KIND})`, () => {
   it('lets an owner create a webhook, shows the secret once, lists it without the secret, deletes it', async () => {
     const org = await seedOrganization(db, ['owner']);
     const owner = callerFor(db, userCaller(org.members[0]!.userId));
@@ -197,7 +204,7 @@ describe(`webhooks API (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, (
   });
 });
 
-describe(`webhook dispatcher (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, () => {
+describe(`webhook dispatcher (${DB_KIND})`, () => {
   it('delivers an event with a signature the receiver can verify, and the event id for de-duplication', async () => {
     const { org, webhook } = await ownerWithWebhook(receiver.url);
     const before = receiver.received.length;
@@ -281,9 +288,7 @@ describe(`webhook dispatcher (${process.env.DATABASE_URL ? 'postgres' : 'pglite'
       const dispatcher = localDispatcher(db, { retryBaseMs: 0, maxAttempts: 5 });
 
       // After one failed round the event waits for its retry, with the error kept.
-      const first = await dispatcher.runOnce();
-      figures.requests += first.requests;
-      figures.failedRequests += first.failedRequests;
+      const first = await runRound(dispatcher);
       expect(first).toMatchObject({ claimed: 1, retrying: 1, failedRequests: 1 });
       const waiting = await eventRow(eventId);
       expect(waiting).toMatchObject({ status: 'pending', attempts: 1 });
@@ -312,9 +317,7 @@ describe(`webhook dispatcher (${process.env.DATABASE_URL ? 'postgres' : 'pglite'
       });
       const delays: number[] = [];
       for (let attempt = 1; attempt <= 3; attempt++) {
-        const round = await dispatcher.runOnce();
-        figures.requests += round.requests;
-        figures.failedRequests += round.failedRequests;
+        await runRound(dispatcher);
         const row = await db
           .selectFrom('outbox_events')
           .select((eb) => [
@@ -367,7 +370,7 @@ describe(`webhook dispatcher (${process.env.DATABASE_URL ? 'postgres' : 'pglite'
         last_error: 'HTTP 502',
       });
       // A dead event is never claimed again.
-      const round = await localDispatcher(db).runOnce();
+      const round = await runRound(localDispatcher(db));
       expect(round.claimed).toBe(0);
       expect(failing.received).toHaveLength(3);
 
@@ -431,9 +434,7 @@ describe(`webhook dispatcher (${process.env.DATABASE_URL ? 'postgres' : 'pglite'
       figures.events += ids.length;
       const dispatcher = localDispatcher(db, { retryBaseMs: 0, maxAttempts: 20 });
       for (let i = 0; i < 3; i++) {
-        const round = await dispatcher.runOnce();
-        figures.requests += round.requests;
-        figures.failedRequests += round.failedRequests;
+        const round = await runRound(dispatcher);
         expect(round).toMatchObject({ claimed: 12, retrying: 12, failedRequests: 12 });
       }
       const waiting = await db.selectFrom('outbox_events').selectAll().where('id', 'in', ids).execute();
@@ -457,7 +458,6 @@ describe(`webhook dispatcher (${process.env.DATABASE_URL ? 'postgres' : 'pglite'
 describe.skipIf(!process.env.DATABASE_URL)('webhook dispatchers on several replicas (postgres)', () => {
   it('two dispatchers on one database deliver each of 150 events exactly once', async () => {
     const shared = await startReceiver();
-    const { createDatabase } = await import('@roster/db');
     const replicaA = createDatabase({ url: t.url, maxConnections: 5 });
     const replicaB = createDatabase({ url: t.url, maxConnections: 5 });
     try {
@@ -470,10 +470,9 @@ describe.skipIf(!process.env.DATABASE_URL)('webhook dispatchers on several repli
       // Both replicas run their rounds at the same time until every event is settled.
       const claimed = [0, 0];
       for (let i = 0; i < 500 && !(await allSettled(ids)); i++) {
-        const rounds = await Promise.all([a.runOnce(), b.runOnce()]);
+        const rounds = await Promise.all([runRound(a), runRound(b)]);
         rounds.forEach((r, k) => {
           claimed[k]! += r.claimed;
-          figures.requests += r.requests;
         });
       }
       const received = shared.eventIds();
@@ -528,6 +527,8 @@ describe('webhook targets: no deliveries into private networks unless allowed (S
       '::ffff:169.254.169.254',
       '2002:7f00:1::1', // 6to4 around 127.0.0.1
       '64:ff9b::a9fe:a9fe', // NAT64 around 169.254.169.254
+      '::7f00:1', // IPv4-compatible 127.0.0.1, as a URL writes [::127.0.0.1]
+      '::a9fe:a9fe', // IPv4-compatible 169.254.169.254
       'not-an-address',
       '',
     ]) {
@@ -547,7 +548,7 @@ describe('webhook targets: no deliveries into private networks unless allowed (S
         const { org, webhook } = await ownerWithWebhook(url);
         const eventId = await insertEvent(db, org.id);
         figures.events++;
-        const round = await createDispatcher(db, { retryBaseMs: 0, maxAttempts: 2 }).runOnce();
+        const round = await runRound(createDispatcher(db, { retryBaseMs: 0, maxAttempts: 2 }));
         expect(round).toMatchObject({ claimed: 1, delivered: 0, retrying: 1, failedRequests: 1 });
         const event = await eventRow(eventId);
         expect(event).toMatchObject({ status: 'pending', attempts: 1 });
@@ -579,32 +580,33 @@ describe('webhook targets: no deliveries into private networks unless allowed (S
   });
   it('does not follow redirects (a public receiver could point into the network) and gives up on a silent one', async () => {
     const redirecting = await startReceiver();
+    const inside = await startReceiver();
     const held = new Set<net.Socket>();
     const silent = net.createServer((socket) => held.add(socket)); // accepts, never answers
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
-      redirecting.respondWith(() => 307);
+      redirecting.respondWith(() => ({ status: 307, headers: { location: inside.url } }));
       const first = await ownerWithWebhook(redirecting.url);
       const redirected = await insertEvent(db, first.org.id);
       const port = (silent.address() as net.AddressInfo).port;
       const second = await ownerWithWebhook(`http://127.0.0.1:${port}/hooks`);
       const unanswered = await insertEvent(db, second.org.id);
       figures.events += 2;
-      const round = await localDispatcher(db, { retryBaseMs: 0, requestTimeoutMs: 300 }).runOnce();
-      figures.requests += round.requests;
-      figures.failedRequests += round.failedRequests;
+      const round = await runRound(localDispatcher(db, { retryBaseMs: 0, requestTimeoutMs: 300 }));
       expect(round).toMatchObject({ claimed: 2, delivered: 0, retrying: 2, failedRequests: 2 });
       expect(await eventRow(redirected)).toMatchObject({
         status: 'pending',
         last_error: expect.stringContaining('HTTP 307'),
       });
       expect(redirecting.received).toHaveLength(1);
+      expect(inside.received).toHaveLength(0);
       expect(await eventRow(unanswered)).toMatchObject({
         status: 'pending',
         last_error: expect.stringContaining('timed out'),
       });
     } finally {
       await redirecting.close();
+      await inside.close();
       for (const socket of held) socket.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
@@ -613,8 +615,6 @@ describe('webhook targets: no deliveries into private networks unless allowed (S
 
 describe('the dispatcher inside the server', () => {
   it('is off by default under NODE_ENV=test, on when configured, and stops when the server closes', async () => {
-    const { loadConfig } = await import('../../src/config');
-    const { startServer } = await import('../../src/start');
     const base = {
       PORT: '0',
       HOST: '127.0.0.1',
@@ -645,9 +645,6 @@ describe('the dispatcher inside the server', () => {
   it.skipIf(!process.env.DATABASE_URL)(
     'delivers events on its own while the server runs (postgres)',
     async () => {
-      const { loadConfig } = await import('../../src/config');
-      const { startServer } = await import('../../src/start');
-      const { vi } = await import('vitest');
       const own = await startReceiver();
       const server = await startServer(
         loadConfig({
