@@ -1,4 +1,4 @@
-import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from 'react';
+import { createContext, type ReactNode, useContext, useMemo, useState } from 'react';
 
 interface AppState {
   /** A one-line confirmation shown at the top of the page (role="status"), e.g. "You left Acme." */
@@ -12,12 +12,11 @@ interface AppState {
 const AppStateContext = createContext<AppState | null>(null);
 
 export function AppStateProvider({ children }: { children: ReactNode }) {
-  const [notice, setNoticeState] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const [leavingOrganizationId, setLeavingOrganizationId] = useState<string | null>(null);
-  const setNotice = useCallback((value: string | null) => setNoticeState(value), []);
   const value = useMemo(
     () => ({ notice, setNotice, leavingOrganizationId, setLeavingOrganizationId }),
-    [notice, setNotice, leavingOrganizationId],
+    [notice, leavingOrganizationId],
   );
   return <AppStateContext.Provider value={value}>{children}</AppStateContext.Provider>;
 }

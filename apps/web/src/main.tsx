@@ -1,4 +1,4 @@
-import { RosterProvider } from '@roster/react';
+import { isRosterError, RosterProvider } from '@roster/react';
 import { QueryClient } from '@tanstack/react-query';
 import { RouterProvider } from '@tanstack/react-router';
 import { StrictMode, Suspense } from 'react';
@@ -12,7 +12,7 @@ import './styles.css';
 const queryClient = new QueryClient({
   defaultOptions: {
     // A refusal (it has a reason) is an answer, not a blip: retry only when the server was not reached.
-    queries: { retry: (count, error) => count < 2 && !(error as { data?: unknown }).data, staleTime: 5_000 },
+    queries: { retry: (count, error) => count < 2 && !isRosterError(error), staleTime: 5_000 },
   },
 });
 

@@ -1,7 +1,7 @@
 // What the screens offer, mirroring the server's allowlists (DESIGN.md). The server still decides:
 // these only keep actions a role cannot take out of sight.
 
-export const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
+const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Owners and admins manage members and invitations. */

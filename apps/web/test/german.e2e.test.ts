@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, hasChromium, newPage, organizationWith, PASSWORD, signUpApi, startApp } from './harness';
+import { describe, expect, it } from 'vitest';
+import { appForFile, hasChromium, newPage, organizationWith, PASSWORD, signUpApi } from './harness';
 
 describe.skipIf(!hasChromium)('the German UI, in the browser', () => {
-  let app: App;
-  beforeAll(async () => {
-    app = await startApp();
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = appForFile();
 
   it('follows a German browser, translates server errors, and can be switched to English and back', async () => {
     const user = await signUpApi(app, 'Greta Gruber');

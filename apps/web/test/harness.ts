@@ -3,9 +3,10 @@ import { join, resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
 import { buildServer } from '@roster/server';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 /** Debian's chromium (`apt-get install -y chromium`), or CHROMIUM_PATH. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM_PATH);
 
 if (!hasChromium) {
@@ -18,7 +19,7 @@ if (!hasChromium) {
 }
 
 /** The built web app; the test script builds it (`vite build`) before vitest runs. */
-export const WEB_DIST = resolve(import.meta.dirname, '../dist');
+const WEB_DIST = resolve(import.meta.dirname, '../dist');
 /** Screenshots kept as test artifacts (gitignored). */
 export const RESULTS_DIR = resolve(import.meta.dirname, '../test-results');
 
@@ -74,6 +75,21 @@ export async function startApp(): Promise<App> {
   };
 }
 
+/**
+ * `startApp()` for the calling `describe`: started before its tests, closed after them. The object is
+ * filled in by `beforeAll`, so read its fields inside tests only.
+ */
+export function appForFile(): App {
+  const app = {} as App;
+  beforeAll(async () => {
+    Object.assign(app, await startApp());
+  });
+  afterAll(async () => {
+    await app.close?.();
+  });
+  return app;
+}
+
 /** A browser context of its own (own cookies and storage), in a language. */
 export async function newPage(app: App, locale = 'en-US'): Promise<{ context: BrowserContext; page: Page }> {
   const context = await app.browser.newContext({
@@ -103,7 +119,7 @@ export function uniqueEmail(prefix: string): string {
 }
 
 /** Calls a procedure over HTTP as a browser on the app's origin would (JSON body, Origin header). */
-export async function call<T>(app: App, procedure: string, input: unknown, cookie?: string): Promise<T> {
+async function post<T>(app: App, procedure: string, input: unknown, cookie?: string) {
   const response = await fetch(`${app.url}/trpc/${procedure}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: app.url, ...(cookie ? { cookie } : {}) },
@@ -113,23 +129,26 @@ export async function call<T>(app: App, procedure: string, input: unknown, cooki
   if (!response.ok || !body.result) {
     throw new Error(`${procedure} failed: ${response.status} ${JSON.stringify(body.error ?? body)}`);
   }
-  return body.result.data;
+  return { data: body.result.data, headers: response.headers };
+}
+
+/** A procedure's answer, called as `post` does. */
+export async function call<T>(app: App, procedure: string, input: unknown, cookie?: string): Promise<T> {
+  return (await post<T>(app, procedure, input, cookie)).data;
 }
 
 /** Signs someone up over HTTP (quicker than the form, for people a test does not sign up through the UI). */
 export async function signUpApi(app: App, name: string, email = uniqueEmail('user')): Promise<ApiUser> {
-  const response = await fetch(`${app.url}/trpc/auth.signUp`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: app.url },
-    body: JSON.stringify({ email, password: PASSWORD, name }),
+  const { data, headers } = await post<{ user: { id: string } }>(app, 'auth.signUp', {
+    email,
+    password: PASSWORD,
+    name,
   });
-  if (!response.ok) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`);
-  const body = (await response.json()) as { result: { data: { user: { id: string } } } };
-  const cookie = response.headers
+  const cookie = headers
     .getSetCookie()
     .map((line) => line.split(';')[0])
     .join('; ');
-  return { id: body.result.data.user.id, name, email, cookie };
+  return { id: data.user.id, name, email, cookie };
 }
 
 /** Puts a user's session cookie into a browser context: that context is now signed in as them. */
@@ -177,6 +196,47 @@ export async function membershipOf(app: App, organizationId: string, userId: str
     .where('user_id', '=', userId)
     .orderBy('created_at', 'desc')
     .executeTakeFirstOrThrow();
+}
+
+/** The id of the user with this email. */
+export async function userIdOf(app: App, email: string): Promise<string> {
+  const user = await app.t.db
+    .selectFrom('users')
+    .select('id')
+    .where('email', '=', email)
+    .executeTakeFirstOrThrow();
+  return user.id;
+}
+
+/** The organization's audit entries of one action, oldest first. */
+export async function auditOf(app: App, organizationId: string, action: 'member.left' | 'member.removed') {
+  return app.t.db
+    .selectFrom('audit_log')
+    .select(['action', 'actor_user_id', 'target_user_id'])
+    .where('organization_id', '=', organizationId)
+    .where('action', '=', action)
+    .orderBy('created_at')
+    .execute();
+}
+
+/**
+ * After a leave (`reason: 'left'`, `by` the user) or a removal (`'removed'`, `by` whoever removed them):
+ * the user's membership is marked so, with its time and actor, and the organization's audit log holds
+ * exactly one entry of that kind, by `by`, about the user.
+ */
+export async function expectMembershipEnded(
+  app: App,
+  organizationId: string,
+  userId: string,
+  { reason, by }: { reason: 'left' | 'removed'; by: string },
+): Promise<void> {
+  const membership = await membershipOf(app, organizationId, userId);
+  expect(membership).toMatchObject({ status: 'removed', removal_reason: reason, removed_by: by });
+  expect(membership.removed_at).not.toBeNull();
+  const action = reason === 'left' ? 'member.left' : 'member.removed';
+  expect(await auditOf(app, organizationId, action)).toEqual([
+    { action, actor_user_id: by, target_user_id: userId },
+  ]);
 }
 
 /** The active organization of the user's newest session (null when none is set). */

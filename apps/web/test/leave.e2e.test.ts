@@ -1,27 +1,22 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  type App,
   activeOrganizationOf,
+  appForFile,
+  expectMembershipEnded,
   hasChromium,
   membershipOf,
   newPage,
   PASSWORD,
   RESULTS_DIR,
-  startApp,
   uniqueEmail,
+  userIdOf,
   waitForFocus,
   waitForSwitcher,
 } from './harness';
 
 describe.skipIf(!hasChromium)('leaving an organization, in the browser', () => {
-  let app: App;
-  beforeAll(async () => {
-    app = await startApp();
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = appForFile();
 
   it('sign up, create an organization, invite a second user who accepts and then leaves; the owner sees them gone', async () => {
     const ownerEmail = uniqueEmail('olivia');
@@ -50,17 +45,13 @@ describe.skipIf(!hasChromium)('leaving an organization, in the browser', () => {
       .select(['id', 'name'])
       .where('slug', '=', 'leave-test-co')
       .executeTakeFirstOrThrow();
-    const ownerUser = await app.t.db
-      .selectFrom('users')
-      .select('id')
-      .where('email', '=', ownerEmail)
-      .executeTakeFirstOrThrow();
-    expect(await membershipOf(app, organization.id, ownerUser.id)).toMatchObject({
+    const ownerId = await userIdOf(app, ownerEmail);
+    expect(await membershipOf(app, organization.id, ownerId)).toMatchObject({
       role: 'owner',
       status: 'active',
     });
     // The organization the user works in becomes their session's active one.
-    await expect.poll(() => activeOrganizationOf(app, ownerUser.id)).toBe(organization.id);
+    await expect.poll(() => activeOrganizationOf(app, ownerId)).toBe(organization.id);
 
     // ...and invites a second user as a member.
     await owner
@@ -94,16 +85,12 @@ describe.skipIf(!hasChromium)('leaving an organization, in the browser', () => {
     await invitationRow.getByRole('button', { name: 'Accept' }).click();
     await member.waitForURL('**/app/leave-test-co');
     await member.getByText('Your role: Member').waitFor();
-    const memberUser = await app.t.db
-      .selectFrom('users')
-      .select('id')
-      .where('email', '=', memberEmail)
-      .executeTakeFirstOrThrow();
-    expect(await membershipOf(app, organization.id, memberUser.id)).toMatchObject({
+    const memberId = await userIdOf(app, memberEmail);
+    expect(await membershipOf(app, organization.id, memberId)).toMatchObject({
       role: 'member',
       status: 'active',
     });
-    await expect.poll(() => activeOrganizationOf(app, memberUser.id)).toBe(organization.id);
+    await expect.poll(() => activeOrganizationOf(app, memberId)).toBe(organization.id);
 
     // The owner's members page lists them.
     await owner.reload();
@@ -127,7 +114,7 @@ describe.skipIf(!hasChromium)('leaving an organization, in the browser', () => {
     await waitForFocus(member, 'Cancel'); // trapped: Tab wraps within the dialog
     await member.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
-    expect(await membershipOf(app, organization.id, memberUser.id)).toMatchObject({ status: 'active' });
+    expect(await membershipOf(app, organization.id, memberId)).toMatchObject({ status: 'active' });
 
     // Confirming leaves: no organization left, so onboarding.
     await member.getByRole('button', { name: 'Leave organization' }).click();
@@ -136,20 +123,9 @@ describe.skipIf(!hasChromium)('leaving an organization, in the browser', () => {
     await dialog.getByRole('button', { name: 'Leave Leave Test Co' }).click();
     await member.waitForURL('**/app/onboarding');
     await member.getByText('You left Leave Test Co.').waitFor();
-    const left = await membershipOf(app, organization.id, memberUser.id);
-    expect(left).toMatchObject({ status: 'removed', removal_reason: 'left', removed_by: memberUser.id });
-    expect(left.removed_at).not.toBeNull();
+    await expectMembershipEnded(app, organization.id, memberId, { reason: 'left', by: memberId });
     // The leave cleared the session's pointer to the organization.
-    expect(await activeOrganizationOf(app, memberUser.id)).toBeNull();
-    const audit = await app.t.db
-      .selectFrom('audit_log')
-      .select(['action', 'actor_user_id', 'target_user_id'])
-      .where('organization_id', '=', organization.id)
-      .where('action', '=', 'member.left')
-      .execute();
-    expect(audit).toEqual([
-      { action: 'member.left', actor_user_id: memberUser.id, target_user_id: memberUser.id },
-    ]);
+    expect(await activeOrganizationOf(app, memberId)).toBeNull();
 
     // The old organization is gone from the switcher...
     await waitForSwitcher(member, []);
@@ -172,6 +148,6 @@ describe.skipIf(!hasChromium)('leaving an organization, in the browser', () => {
       .where('organization_id', '=', organization.id)
       .where('status', '=', 'active')
       .execute();
-    expect(active).toEqual([{ user_id: ownerUser.id }]);
+    expect(active).toEqual([{ user_id: ownerId }]);
   });
 });

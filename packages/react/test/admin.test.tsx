@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { QueryClient } from '@tanstack/react-query';
 import { act, renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createRosterTRPCClient,
   RosterProvider,
@@ -13,24 +13,18 @@ import {
   useTransferOwnership,
 } from '../src';
 import {
+  DB_KIND,
   membershipRow,
-  type Roster,
+  rosterForFile,
   seedOrganization,
   seedUser,
   signUp,
-  startRoster,
   wrapperFor,
 } from './harness';
 
-let roster: Roster;
-beforeAll(async () => {
-  roster = await startRoster();
-});
-afterAll(async () => {
-  await roster?.close();
-});
+const roster = rosterForFile();
 
-describe(`ownership, invitations, shared clients (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, () => {
+describe(`ownership, invitations, shared clients (${DB_KIND})`, () => {
   it('useTransferOwnership: an admin is refused; the owner hands over and becomes admin', async () => {
     const owner = await signUp(roster);
     const admin = await signUp(roster);

@@ -4,7 +4,11 @@ import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
 import { buildServer } from '@roster/server';
 import { QueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { RosterProvider } from '../src';
+import { afterAll, beforeAll } from 'vitest';
+import { type CreateRosterTRPCClientOptions, RosterProvider } from '../src';
+
+/** The database the suites run on, for their titles. */
+export const DB_KIND = process.env.DATABASE_URL ? 'postgres' : 'pglite';
 
 export interface Roster {
   t: TestDatabase;
@@ -26,6 +30,21 @@ export async function startRoster(): Promise<Roster> {
       await t.destroy();
     },
   };
+}
+
+/**
+ * One Roster server for the calling test file: started before its tests, closed after them. The
+ * object is filled in by `beforeAll`, so read its fields inside tests only.
+ */
+export function rosterForFile(): Roster {
+  const roster = {} as Roster;
+  beforeAll(async () => {
+    Object.assign(roster, await startRoster());
+  });
+  afterAll(async () => {
+    await roster.close?.();
+  });
+  return roster;
 }
 
 export interface TestUser {
@@ -98,9 +117,30 @@ export async function seedUser(roster: Roster): Promise<{ id: string }> {
 export async function membershipRow(roster: Roster, membershipId: string) {
   return roster.t.db
     .selectFrom('memberships')
-    .select(['status', 'role', 'removal_reason'])
+    .select(['status', 'role', 'removal_reason', 'removed_by'])
     .where('id', '=', membershipId)
     .executeTakeFirstOrThrow();
+}
+
+/** The organization's audit entries (optionally only those about one user), oldest first. */
+export async function auditOf(roster: Roster, organizationId: string, targetUserId?: string) {
+  let query = roster.t.db
+    .selectFrom('audit_log')
+    .select(['action', 'actor_user_id', 'target_user_id'])
+    .where('organization_id', '=', organizationId);
+  if (targetUserId) query = query.where('target_user_id', '=', targetUserId);
+  return query.orderBy('created_at').execute();
+}
+
+/** A QueryClient without retries (a refusal shows at once) and a `RosterProvider` wrapper on it. */
+function providerWrapper(options: CreateRosterTRPCClientOptions) {
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const wrapper = ({ children }: { children: ReactNode }) => (
+    <RosterProvider {...options} queryClient={queryClient}>
+      {children}
+    </RosterProvider>
+  );
+  return { wrapper, queryClient };
 }
 
 /**
@@ -108,18 +148,11 @@ export async function membershipRow(roster: Roster, membershipId: string) {
  * browser on the app's origin would send them; Node's own fetch. `fetch` may hold a request back.
  */
 export function wrapperFor(roster: Roster, user: TestUser, options: { fetch?: typeof fetch } = {}) {
-  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const wrapper = ({ children }: { children: ReactNode }) => (
-    <RosterProvider
-      url={roster.url}
-      queryClient={queryClient}
-      headers={{ cookie: user.cookie, origin: roster.url }}
-      fetch={options.fetch}
-    >
-      {children}
-    </RosterProvider>
-  );
-  return { wrapper, queryClient };
+  return providerWrapper({
+    url: roster.url,
+    headers: { cookie: user.cookie, origin: roster.url },
+    fetch: options.fetch,
+  });
 }
 
 /**
@@ -152,12 +185,5 @@ export function browserLikeFetch(origin: string): typeof fetch {
 
 /** A wrapper for a visitor with no session yet: cookies are kept from sign-up or sign-in on. */
 export function browserWrapper(roster: Roster) {
-  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const fetchWithCookies = browserLikeFetch(roster.url);
-  const wrapper = ({ children }: { children: ReactNode }) => (
-    <RosterProvider url={roster.url} queryClient={queryClient} fetch={fetchWithCookies}>
-      {children}
-    </RosterProvider>
-  );
-  return { wrapper, queryClient };
+  return providerWrapper({ url: roster.url, fetch: browserLikeFetch(roster.url) });
 }

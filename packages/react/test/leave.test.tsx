@@ -1,6 +1,6 @@
 import { act, render, renderHook, waitFor } from '@testing-library/react';
 import { useState } from 'react';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   canLeave,
   type LeaveResult,
@@ -10,12 +10,13 @@ import {
   useOrganizations,
 } from '../src';
 import {
+  auditOf,
+  DB_KIND,
   membershipRow,
-  type Roster,
+  rosterForFile,
   seedOrganization,
   seedUser,
   signUp,
-  startRoster,
   wrapperFor,
 } from './harness';
 
@@ -44,15 +45,9 @@ function Screen(props: { initialOrganizationId: string; onLeft: (result: LeaveRe
   return current ? <MembersPanel key={current} organizationId={current} seen={props.seen} /> : null;
 }
 
-let roster: Roster;
-beforeAll(async () => {
-  roster = await startRoster();
-});
-afterAll(async () => {
-  await roster?.close();
-});
+const roster = rosterForFile();
 
-describe(`useLeaveOrganization (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, () => {
+describe(`useLeaveOrganization (${DB_KIND})`, () => {
   it('leaves: the organization drops out of the cache, its queries are forgotten, onLeft gets the next organization', async () => {
     const user = await signUp(roster);
     const owner = await seedUser(roster);
@@ -106,12 +101,7 @@ describe(`useLeaveOrganization (${process.env.DATABASE_URL ? 'postgres' : 'pglit
 
     const row = await membershipRow(roster, leaving.memberships[1]!.id);
     expect(row).toMatchObject({ status: 'removed', removal_reason: 'left' });
-    const audit = await roster.t.db
-      .selectFrom('audit_log')
-      .select('action')
-      .where('organization_id', '=', leaving.id)
-      .where('target_user_id', '=', user.id)
-      .execute();
+    const audit = await auditOf(roster, leaving.id, user.id);
     expect(audit.map((entry) => entry.action)).toEqual(['member.left']);
   });
 
@@ -133,7 +123,115 @@ describe(`useLeaveOrganization (${process.env.DATABASE_URL ? 'postgres' : 'pglit
     await waitFor(() => expect(onLeft).toHaveBeenCalledTimes(1));
     expect(onLeft.mock.calls[0]![0].nextOrganization).toBeNull();
     expect(result.current.organizations.data).toEqual([]);
-    expect(await membershipRow(roster, only.memberships[1]!.id)).toMatchObject({ status: 'removed' });
+    expect(await membershipRow(roster, only.memberships[1]!.id)).toMatchObject({
+      status: 'removed',
+      removal_reason: 'left',
+      removed_by: user.id,
+    });
+    expect(await auditOf(roster, only.id)).toEqual([
+      { action: 'member.left', actor_user_id: user.id, target_user_id: user.id },
+    ]);
+  });
+
+  it('a first load of the organizations cancelled by a leave is loaded again, without the organization', async () => {
+    const user = await signUp(roster);
+    const owner = await seedUser(roster);
+    const stays = await seedOrganization(roster, [
+      [owner, 'owner'],
+      [user, 'viewer'],
+    ]);
+    const leaving = await seedOrganization(roster, [
+      [owner, 'owner'],
+      [user, 'member'],
+    ]);
+    // Holds the first answer to organizations.listMine back from the cache, so the leave lands first.
+    let hold = true;
+    let answered = false;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const holdingFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (hold && String(input).includes('organizations.listMine')) {
+        answered = true;
+        await released;
+      }
+      return response;
+    };
+    const { wrapper } = wrapperFor(roster, user, { fetch: holdingFetch });
+    const { result } = renderHook(
+      () => ({ organizations: useOrganizations(), leave: useLeaveOrganization() }),
+      { wrapper },
+    );
+    await waitFor(() => expect(answered).toBe(true));
+    expect(result.current.organizations.data).toBeUndefined();
+    act(() => result.current.leave.mutate({ organizationId: leaving.id }));
+    await waitFor(() => expect(result.current.leave.isSuccess).toBe(true));
+    hold = false;
+    release();
+    await waitFor(() =>
+      expect(result.current.organizations.data?.map((organization) => organization.id)).toEqual([stays.id]),
+    );
+    expect(await membershipRow(roster, leaving.memberships[1]!.id)).toMatchObject({
+      status: 'removed',
+      removal_reason: 'left',
+    });
+    expect(await auditOf(roster, leaving.id)).toEqual([
+      { action: 'member.left', actor_user_id: user.id, target_user_id: user.id },
+    ]);
+  });
+
+  it('a list of organizations answered before the leave but landing after it does not bring the organization back', async () => {
+    const user = await signUp(roster);
+    const owner = await seedUser(roster);
+    const stays = await seedOrganization(roster, [
+      [owner, 'owner'],
+      [user, 'viewer'],
+    ]);
+    const leaving = await seedOrganization(roster, [
+      [owner, 'owner'],
+      [user, 'member'],
+    ]);
+    // Holds the server's answers to organizations.listMine back from the cache while `hold` is set.
+    let hold = false;
+    let answered = false;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const holdingFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (hold && String(input).includes('organizations.listMine')) {
+        answered = true;
+        await released;
+      }
+      return response;
+    };
+    const { wrapper } = wrapperFor(roster, user, { fetch: holdingFetch });
+    const { result } = renderHook(
+      () => ({ organizations: useOrganizations(), leave: useLeaveOrganization() }),
+      { wrapper },
+    );
+    await waitFor(() => expect(result.current.organizations.data).toHaveLength(2));
+
+    hold = true;
+    act(() => void result.current.organizations.refetch());
+    // The server has answered (both organizations), but the answer has not reached the cache yet.
+    await waitFor(() => expect(answered).toBe(true));
+    act(() => result.current.leave.mutate({ organizationId: leaving.id }));
+    await waitFor(() => expect(result.current.leave.isSuccess).toBe(true));
+    release();
+    await waitFor(() => expect(result.current.organizations.isFetching).toBe(false));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(result.current.organizations.data!.map((organization) => organization.id)).toEqual([stays.id]);
+    expect(await membershipRow(roster, leaving.memberships[1]!.id)).toMatchObject({
+      status: 'removed',
+      removal_reason: 'left',
+    });
+    expect(await auditOf(roster, leaving.id)).toEqual([
+      { action: 'member.left', actor_user_id: user.id, target_user_id: user.id },
+    ]);
   });
 
   it("a sole owner's leave surfaces AT_LEAST_ONE_OWNER_REQUIRED and changes nothing", async () => {
@@ -166,12 +264,7 @@ describe(`useLeaveOrganization (${process.env.DATABASE_URL ? 'postgres' : 'pglit
       role: 'owner',
       removal_reason: null,
     });
-    const audit = await roster.t.db
-      .selectFrom('audit_log')
-      .select('id')
-      .where('organization_id', '=', organization.id)
-      .execute();
-    expect(audit).toHaveLength(0);
+    expect(await auditOf(roster, organization.id)).toHaveLength(0);
   });
 
   it('canLeave: an owner may leave when another active owner remains', async () => {
@@ -190,10 +283,16 @@ describe(`useLeaveOrganization (${process.env.DATABASE_URL ? 'postgres' : 'pglit
     expect(canLeave(result.current.organizations.data![0]!)).toBe(true);
     act(() => result.current.leave.mutate({ organizationId: organization.id }));
     await waitFor(() => expect(result.current.leave.isSuccess).toBe(true));
-    expect(await membershipRow(roster, organization.memberships[0]!.id)).toMatchObject({ status: 'removed' });
+    expect(await membershipRow(roster, organization.memberships[0]!.id)).toMatchObject({
+      status: 'removed',
+      removal_reason: 'left',
+    });
     expect(await membershipRow(roster, organization.memberships[1]!.id)).toMatchObject({
       status: 'active',
       role: 'owner',
     });
+    expect(await auditOf(roster, organization.id)).toEqual([
+      { action: 'member.left', actor_user_id: user.id, target_user_id: user.id },
+    ]);
   });
 });

@@ -1,23 +1,18 @@
 import { act, renderHook, waitFor } from '@testing-library/react';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { trpc, useInvitations, useMembers, useRemoveMember, useUpdateMemberRole } from '../src';
 import {
+  auditOf,
+  DB_KIND,
   membershipRow,
-  type Roster,
+  rosterForFile,
   seedOrganization,
   seedUser,
   signUp,
-  startRoster,
   wrapperFor,
 } from './harness';
 
-let roster: Roster;
-beforeAll(async () => {
-  roster = await startRoster();
-});
-afterAll(async () => {
-  await roster?.close();
-});
+const roster = rosterForFile();
 
 /**
  * A fetch that holds every mutation (POST) until `release()`, so the optimistic state can be seen;
@@ -55,7 +50,25 @@ function gatedFetch() {
   };
 }
 
-describe(`member hooks (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, () => {
+/**
+ * An organization of an owner, an admin and a member (in that order), and a wrapper for the admin
+ * whose requests pass through a `gatedFetch`.
+ */
+async function adminWithHeldWrites() {
+  const admin = await signUp(roster);
+  const owner = await seedUser(roster);
+  const member = await seedUser(roster);
+  const organization = await seedOrganization(roster, [
+    [owner, 'owner'],
+    [admin, 'admin'],
+    [member, 'member'],
+  ]);
+  const gate = gatedFetch();
+  const { wrapper } = wrapperFor(roster, admin, { fetch: gate.fetch });
+  return { admin, organization, gate, wrapper };
+}
+
+describe(`member hooks (${DB_KIND})`, () => {
   it('useMembers pages over the keyset cursor: every member once', async () => {
     const admin = await signUp(roster);
     const others = await Promise.all(Array.from({ length: 4 }, () => seedUser(roster)));
@@ -131,20 +144,12 @@ describe(`member hooks (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, (
       status: 'active',
       role: 'owner',
     });
+    expect(await auditOf(roster, organization.id)).toEqual([]);
   });
 
   it('an optimistic removal the server accepts stays removed, in the lists and in the database', async () => {
-    const admin = await signUp(roster);
-    const owner = await seedUser(roster);
-    const member = await seedUser(roster);
-    const organization = await seedOrganization(roster, [
-      [owner, 'owner'],
-      [admin, 'admin'],
-      [member, 'member'],
-    ]);
+    const { admin, organization, gate, wrapper } = await adminWithHeldWrites();
     const target = organization.memberships[2]!;
-    const gate = gatedFetch();
-    const { wrapper } = wrapperFor(roster, admin, { fetch: gate.fetch });
     const { result } = renderHook(
       () => {
         const list = useMembers({ organizationId: organization.id });
@@ -183,20 +188,15 @@ describe(`member hooks (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, (
     expect(await membershipRow(roster, target.id)).toMatchObject({
       status: 'removed',
       removal_reason: 'removed',
+      removed_by: admin.id,
     });
+    expect(await auditOf(roster, organization.id)).toEqual([
+      { action: 'member.removed', actor_user_id: admin.id, target_user_id: target.userId },
+    ]);
   });
 
   it('useUpdateMemberRole: applied at once, rolled back on a refusal', async () => {
-    const admin = await signUp(roster);
-    const owner = await seedUser(roster);
-    const member = await seedUser(roster);
-    const organization = await seedOrganization(roster, [
-      [owner, 'owner'],
-      [admin, 'admin'],
-      [member, 'member'],
-    ]);
-    const gate = gatedFetch();
-    const { wrapper } = wrapperFor(roster, admin, { fetch: gate.fetch });
+    const { organization, gate, wrapper } = await adminWithHeldWrites();
     const { result } = renderHook(
       () => {
         const list = useMembers({ organizationId: organization.id });

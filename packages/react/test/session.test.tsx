@@ -1,26 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { act, renderHook, waitFor } from '@testing-library/react';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useAcceptInvitation, useMyInvitations, useOrganizations, useSession } from '../src';
+import { act, render, renderHook, waitFor } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { type Session, useAcceptInvitation, useMyInvitations, useOrganizations, useSession } from '../src';
 import {
   browserWrapper,
-  type Roster,
+  DB_KIND,
+  rosterForFile,
   seedOrganization,
   seedUser,
   signUp,
-  startRoster,
   wrapperFor,
 } from './harness';
 
-let roster: Roster;
-beforeAll(async () => {
-  roster = await startRoster();
-});
-afterAll(async () => {
-  await roster?.close();
-});
+const roster = rosterForFile();
 
-describe(`useSession and invitations (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, () => {
+type Seen = { actions?: Session; header?: Session };
+
+/** A component of its own that calls useSession and keeps what it returned. */
+function SessionProbe({ seen, as }: { seen: Seen; as: keyof Seen }) {
+  seen[as] = useSession();
+  return null;
+}
+
+describe(`useSession and invitations (${DB_KIND})`, () => {
   it('signs up, signs out, refuses a wrong password with INVALID_CREDENTIALS, signs in', async () => {
     const email = `s-${randomUUID()}@example.com`;
     const password = 'correct horse battery staple';
@@ -69,6 +71,30 @@ describe(`useSession and invitations (${process.env.DATABASE_URL ? 'postgres' : 
     const afterSignIn = await sessionsOf();
     expect(afterSignIn).toHaveLength(2);
     expect(afterSignIn[1]!.revoked_at).toBeNull();
+  });
+
+  it('a sign-out reaches every useSession below the provider, not only the one that signed out', async () => {
+    const user = await signUp(roster);
+    const seen: Seen = {};
+    // Two components, as in an app: the one with the button re-renders on its action, the other does not.
+    render(
+      <>
+        <SessionProbe seen={seen} as="actions" />
+        <SessionProbe seen={seen} as="header" />
+      </>,
+      { wrapper: wrapperFor(roster, user).wrapper },
+    );
+    await waitFor(() => expect(seen.header?.user?.id).toBe(user.id));
+    act(() => seen.actions!.signOut());
+    await waitFor(() => expect(seen.actions?.user).toBeNull());
+    await waitFor(() => expect(seen.header?.user).toBeNull());
+    const sessions = await roster.t.db
+      .selectFrom('sessions')
+      .select('revoked_at')
+      .where('user_id', '=', user.id)
+      .execute();
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]!.revoked_at).not.toBeNull();
   });
 
   it('accepting an invitation adds the organization to useOrganizations', async () => {

@@ -1,4 +1,4 @@
-import { trpc, useLeaveOrganization } from '@roster/react';
+import { useLeaveOrganization } from '@roster/react';
 import { useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -20,8 +20,9 @@ export function LeaveDialog({ organization, triggerLabel, triggerClassName }: Le
   const { t } = useTranslation();
   const navigate = useNavigate();
   const { setNotice, setLeavingOrganizationId } = useAppState();
-  const utils = trpc.useUtils();
   const [open, setOpen] = useState(false);
+  // The hook keeps the switcher's list right (it drops a list fetched before the leave that is still in
+  // flight), so nothing here refetches it.
   const leave = useLeaveOrganization({
     onLeft: async ({ nextOrganization }) => {
       setNotice(t('leave.left', { organization: organization.name }));
@@ -31,8 +32,6 @@ export function LeaveDialog({ organization, triggerLabel, triggerClassName }: Le
         await navigate({ to: '/app/onboarding' });
       }
       setLeavingOrganizationId(null);
-      // Server truth for the switcher, in case a list fetched before the leave landed after it.
-      void utils.organizations.listMine.invalidate();
     },
   });
   const names = { organization: organization.name };
@@ -60,10 +59,8 @@ export function LeaveDialog({ organization, triggerLabel, triggerClassName }: Le
       cancelLabel={t('leave.cancel')}
       pending={leave.isPending}
       error={leave.error}
-      onConfirm={async () => {
+      onConfirm={() => {
         setLeavingOrganizationId(organization.id);
-        // A list of organizations fetched before the leave must not land after it and bring it back.
-        await utils.organizations.listMine.cancel();
         leave.mutate({ organizationId: organization.id }, { onError: () => setLeavingOrganizationId(null) });
       }}
     />

@@ -1,4 +1,5 @@
 import {
+  canLeave,
   type Member,
   useCreateInvitation,
   useInvitations,
@@ -17,11 +18,10 @@ import { LeaveDialog } from '../components/LeaveDialog';
 import { currentLanguage } from '../i18n';
 import { assignableRoles, canManageMembers, canRemove, invitableRoles, type Role } from '../permissions';
 import { useCurrentOrganization } from './OrgLayout';
-import { isSoleOwner } from './ownership';
 
-export const MEMBERS_PAGE_SIZE = 10;
+const MEMBERS_PAGE_SIZE = 10;
 
-export function formatDate(value: string | Date): string {
+function formatDate(value: string | Date): string {
   return new Intl.DateTimeFormat(currentLanguage(), { dateStyle: 'medium' }).format(new Date(value));
 }
 
@@ -34,7 +34,8 @@ export function MembersScreen() {
   const members = useMembers({ organizationId: organization.id, limit: MEMBERS_PAGE_SIZE });
   const remove = useRemoveMember();
   const updateRole = useUpdateMemberRole();
-  const soleOwner = isSoleOwner(organization);
+  // A sole owner is not offered Leave (the server would refuse): Settings shows the transfer path.
+  const mayLeave = canLeave(organization);
   const [actionError, setActionError] = useState<unknown>(null);
   const manage = canManageMembers(organization.role);
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -89,7 +90,7 @@ export function MembersScreen() {
           <tbody>
             {members.members.map((member) => {
               const isSelf = member.userId === session.user?.id;
-              const role = member.role as Role;
+              const role = member.role;
               const roles = isSelf ? [] : assignableRoles(organization.role, role);
               return (
                 <tr key={member.id} data-testid={`member-${member.email}`}>
@@ -110,7 +111,7 @@ export function MembersScreen() {
                   </td>
                   <td>{formatDate(member.joinedAt)}</td>
                   <td className="actions">
-                    {isSelf && !soleOwner && (
+                    {isSelf && mayLeave && (
                       <LeaveDialog
                         organization={organization}
                         triggerLabel={t('members.leave')}
@@ -296,7 +297,7 @@ function PendingInvitations({ organizationId }: { organizationId: string }) {
             <span>
               <strong>{invitation.email}</strong>{' '}
               <span className="muted">
-                {t('members.invitedAs', { role: t(`roles.${invitation.role as Role}`) })} ·{' '}
+                {t('members.invitedAs', { role: t(`roles.${invitation.role}`) })} ·{' '}
                 {t('members.expires', { date: formatDate(invitation.expiresAt) })}
               </span>
             </span>

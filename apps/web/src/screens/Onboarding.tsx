@@ -11,7 +11,7 @@ import { useTranslation } from 'react-i18next';
 import { ErrorText } from '../components/ErrorText';
 
 /** A slug from a name: "Acme GmbH & Co" -> "acme-gmbh-co". */
-export function slugify(name: string): string {
+function slugify(name: string): string {
   return name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')

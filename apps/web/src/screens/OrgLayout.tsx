@@ -4,14 +4,11 @@ import { createContext, useContext, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useAppState } from '../app-state';
 import { ErrorText } from '../components/ErrorText';
-import type { Role } from '../permissions';
 
-export type CurrentOrganization = Organization & { role: Role };
-
-const CurrentOrganizationContext = createContext<CurrentOrganization | null>(null);
+const CurrentOrganizationContext = createContext<Organization | null>(null);
 
 /** The organization of the current /app/$orgSlug route, with the caller's role in it. */
-export function useCurrentOrganization(): CurrentOrganization {
+export function useCurrentOrganization(): Organization {
   const organization = useContext(CurrentOrganizationContext);
   if (!organization) throw new Error('useCurrentOrganization must be used below /app/$orgSlug');
   return organization;
@@ -46,7 +43,7 @@ export function OrgLayout() {
     return <OrganizationSelector slug={orgSlug} />;
   }
   return (
-    <CurrentOrganizationContext.Provider value={organization as CurrentOrganization}>
+    <CurrentOrganizationContext.Provider value={organization}>
       <nav className="tabs" aria-label={t('nav.main')}>
         <Link to="/app/$orgSlug" params={{ orgSlug }} activeOptions={{ exact: true }}>
           {t('nav.dashboard')}
@@ -64,7 +61,7 @@ export function OrgLayout() {
 }
 
 /** Shown for an organization the caller cannot see: their own organizations to choose from. */
-export function OrganizationSelector({ slug }: { slug: string }) {
+function OrganizationSelector({ slug }: { slug: string }) {
   const { t } = useTranslation();
   const organizations = useOrganizations();
   const list = organizations.data ?? [];
@@ -82,7 +79,7 @@ export function OrganizationSelector({ slug }: { slug: string }) {
               <Link to="/app/$orgSlug" params={{ orgSlug: organization.slug }}>
                 {organization.name}
               </Link>
-              <span className="muted">{t(`roles.${organization.role as Role}`)}</span>
+              <span className="muted">{t(`roles.${organization.role}`)}</span>
             </li>
           ))}
         </ul>

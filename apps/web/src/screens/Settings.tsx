@@ -1,4 +1,11 @@
-import { trpc, useMembers, useSession, useTransferOwnership } from '@roster/react';
+import {
+  canLeave,
+  type Organization,
+  trpc,
+  useMembers,
+  useSession,
+  useTransferOwnership,
+} from '@roster/react';
 import { useNavigate } from '@tanstack/react-router';
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -6,14 +13,14 @@ import { useAppState } from '../app-state';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorText } from '../components/ErrorText';
 import { LeaveDialog } from '../components/LeaveDialog';
-import { type CurrentOrganization, useCurrentOrganization } from './OrgLayout';
-import { isSoleOwner } from './ownership';
+import { useCurrentOrganization } from './OrgLayout';
 
 /** /app/$orgSlug/settings: name and slug; Leave, or for a sole owner the way to transfer or delete. */
 export function SettingsScreen() {
   const { t } = useTranslation();
   const organization = useCurrentOrganization();
-  const soleOwner = isSoleOwner(organization);
+  // The only active owner may not leave (the server would refuse): they get the transfer path instead.
+  const soleOwner = !canLeave(organization);
   const names = { organization: organization.name };
   return (
     <div className="stack">
@@ -51,7 +58,7 @@ export function SettingsScreen() {
   );
 }
 
-function TransferOwnership({ organization }: { organization: CurrentOrganization }) {
+function TransferOwnership({ organization }: { organization: Organization }) {
   const { t } = useTranslation();
   const id = useId();
   const session = useSession();
@@ -118,7 +125,7 @@ function TransferOwnership({ organization }: { organization: CurrentOrganization
   );
 }
 
-function DeleteOrganization({ organization }: { organization: CurrentOrganization }) {
+function DeleteOrganization({ organization }: { organization: Organization }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const utils = trpc.useUtils();

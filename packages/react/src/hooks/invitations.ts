@@ -57,10 +57,10 @@ export function useAcceptInvitation(
   return withReason(
     trpc.invitations.accept.useMutation({
       onSuccess: async (result) => {
+        // The session is untouched: accepting neither signs in nor picks the active organization.
         await Promise.all([
           utils.organizations.listMine.invalidate(),
           utils.invitations.listMine.invalidate(),
-          utils.auth.me.invalidate(),
         ]);
         options.onAccepted?.(result);
       },

@@ -45,9 +45,17 @@ export function useLeaveOrganization(options: UseLeaveOrganizationOptions = {}):
       // Dropped, not invalidated: refetching them would only answer ORGANIZATION_NOT_FOUND. Done
       // synchronously with onLeft, so the screen navigates away before anything refetches them.
       queryClient.removeQueries({ predicate: (query) => isAbout(query, organizationId) });
-      utils.organizations.listMine.setData(undefined, (organizations) =>
-        organizations?.filter((organization) => organization.id !== organizationId),
-      );
+      // A list fetched before the commit and still in flight would bring the organization back: drop it
+      // (cancelling reverts at once, so the filter below applies to the list as it was).
+      void utils.organizations.listMine.cancel();
+      if (utils.organizations.listMine.getData() === undefined) {
+        // Its first load was cancelled: nothing to filter, so load it again (after the commit now).
+        void utils.organizations.listMine.invalidate();
+      } else {
+        utils.organizations.listMine.setData(undefined, (organizations) =>
+          organizations?.filter((organization) => organization.id !== organizationId),
+        );
+      }
       options.onLeft?.(result);
       // The server cleared the session's active organization if it was this one.
       return utils.auth.me.invalidate();

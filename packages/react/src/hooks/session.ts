@@ -1,4 +1,4 @@
-import { type UseMutateFunction, useQueryClient } from '@tanstack/react-query';
+import { type Query, type UseMutateFunction, useQueryClient } from '@tanstack/react-query';
 import { type ErrorReason, errorReason } from '../errors';
 import type { RosterHookError } from '../results';
 import { type RouterInputs, type RouterOutputs, trpc } from '../trpc';
@@ -29,7 +29,29 @@ export interface Session {
 }
 
 // Roster's own routers: what to forget on sign-in and sign-out (a shared QueryClient keeps the rest).
-const ROSTER_ROUTERS = new Set(['auth', 'organizations', 'members', 'invitations', 'auditLog', 'apiKeys']);
+// A Record, so that a router added to Roster and missing here is a type error.
+const ROSTER_ROUTERS: Record<keyof RouterInputs, true> = {
+  auth: true,
+  organizations: true,
+  members: true,
+  invitations: true,
+  auditLog: true,
+  apiKeys: true,
+  webhooks: true,
+};
+
+/** A cached query of Roster's other than the session itself. */
+function isPreviousUsersData(query: Query): boolean {
+  // tRPC's keys start with the procedure's path; a product's own keys may start with anything.
+  const path = query.queryKey[0];
+  if (!Array.isArray(path)) return false;
+  const [router, procedure] = path as unknown[];
+  return (
+    typeof router === 'string' &&
+    Object.hasOwn(ROSTER_ROUTERS, router) &&
+    !(router === 'auth' && procedure === 'me')
+  );
+}
 
 /**
  * The signed-in user (`user`, null when signed out), the session's `activeOrganizationId`, and
@@ -44,10 +66,10 @@ export function useSession(): Session {
     retry: (count, error) => errorReason(error) !== 'UNAUTHENTICATED' && count < 2,
   });
   const reset = async () => {
-    queryClient.removeQueries({
-      predicate: (query) => ROSTER_ROUTERS.has((query.queryKey[0] as string[] | undefined)?.[0] ?? ''),
-    });
-    await utils.auth.me.invalidate();
+    queryClient.removeQueries({ predicate: isPreviousUsersData });
+    // Reset, not invalidated: a signed-out answer is an error, which would keep the previous user as
+    // data. Every `useSession` below the provider sees the new session; the action settles after it.
+    await utils.auth.me.reset();
   };
   const signIn = trpc.auth.signIn.useMutation({ onSuccess: reset });
   const signUp = trpc.auth.signUp.useMutation({ onSuccess: reset });
