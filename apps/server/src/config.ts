@@ -98,3 +98,6 @@ function describe(env: NodeJS.ProcessEnv, path: PropertyKey[]): string {
   if (path[0] === 'DATABASE_URL') return JSON.stringify(value.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'));
   return JSON.stringify(value);
 }
+
+/** Every environment variable the server reads (the README's configuration table lists each, checked by docs/test). */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as Array<keyof Config>;

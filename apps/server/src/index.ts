@@ -1,6 +1,6 @@
 export { type BuildServerOptions, buildServer } from './app';
 export { type Authenticate, defaultAuthenticate } from './authenticate';
-export { type Config, ConfigError, loadConfig } from './config';
+export { CONFIG_VARIABLES, type Config, ConfigError, loadConfig } from './config';
 export {
   createDispatcher,
   DEFAULT_DISPATCHER_SETTINGS,
