@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { HttpClient, trpcMutation } from './http';
 import { uuidFor } from './ids';
+import { peerOperation } from './peer';
 import { RawSqlWorker } from './raw-sql';
 import { leaveInput, removeInput, sessionHeaders } from './roster';
 import { type OpsScenario, orgNumberOf, seededToken } from './seed';
@@ -17,27 +18,33 @@ export interface OpsPlan {
 
 export interface LevelRange {
   concurrency: number;
+  /** 0-based; the sides compared with the peer run several rounds per level, alternately. */
+  round: number;
   warmupStart: number;
   start: number;
   end: number;
 }
 
-export function levelRanges(plan: OpsPlan): LevelRange[] {
+/** The operation indices of each level (and round within it): warmup, then measured, one after another. */
+export function levelRanges(plan: OpsPlan, rounds = 1): LevelRange[] {
   let at = 0;
-  return plan.levels.map((c) => {
-    const warmupStart = at;
-    const start = at + plan.warmup;
-    const end = start + (plan.measured[c] ?? 0);
-    at = end;
-    return { concurrency: c, warmupStart, start, end };
-  });
+  return plan.levels.flatMap((c) =>
+    Array.from({ length: rounds }, (_, round) => {
+      const warmupStart = at;
+      const start = at + plan.warmup;
+      const end = start + (plan.measured[c] ?? 0);
+      at = end;
+      return { concurrency: c, round, warmupStart, start, end };
+    }),
+  );
 }
 
-export function totalOps(plan: OpsPlan): number {
-  return levelRanges(plan).at(-1)?.end ?? 0;
+export function totalOps(plan: OpsPlan, rounds = 1): number {
+  return levelRanges(plan, rounds).at(-1)?.end ?? 0;
 }
 
-export type Driver = 'http' | 'raw' | 'raw-unprepared';
+/** `roster http` and `peer http` (better-auth) are the two sides compared, each run `rounds` times. */
+export type Driver = 'http' | 'raw' | 'raw-unprepared' | 'peer';
 
 export interface OpsResult {
   kind: 'leave' | 'remove';
@@ -52,6 +59,46 @@ export interface OpsResult {
   /** CPU time the PostgreSQL backends serving the run spent per measured operation (Linux, local server). */
   databaseCpuMsPerOp?: number;
   firstErrors: string[];
+  /** Sides run in rounds: the figures above are medians over the rounds; ops/s of each round here. */
+  roundsOpsPerSec?: number[];
+}
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const n = v.length;
+  if (n === 0) return 0;
+  return n % 2 ? v[(n - 1) / 2]! : round((v[n / 2 - 1]! + v[n / 2]!) / 2, 3);
+}
+
+/** One row for a side run in rounds: the median of each figure over the rounds (ops and errors summed). */
+export function medianOfRounds(rows: OpsResult[]): OpsResult {
+  const first = rows[0]!;
+  const m = (f: (r: OpsResult) => number | undefined) => {
+    const v = rows.map(f).filter((x): x is number => x !== undefined);
+    return v.length ? median(v) : undefined;
+  };
+  const serverCpu = m((r) => r.serverCpuMsPerOp);
+  const dbCpu = m((r) => r.databaseCpuMsPerOp);
+  return {
+    kind: first.kind,
+    driver: first.driver,
+    concurrency: first.concurrency,
+    ops: rows.reduce((a, r) => a + r.ops, 0),
+    errors: rows.reduce((a, r) => a + r.errors, 0),
+    opsPerSec: m((r) => r.opsPerSec)!,
+    latencyMs: {
+      count: rows.reduce((a, r) => a + r.latencyMs.count, 0),
+      p50: m((r) => r.latencyMs.p50)!,
+      p90: m((r) => r.latencyMs.p90)!,
+      p99: m((r) => r.latencyMs.p99)!,
+      max: Math.max(...rows.map((r) => r.latencyMs.max)),
+      mean: m((r) => r.latencyMs.mean)!,
+    },
+    ...(serverCpu !== undefined ? { serverCpuMsPerOp: serverCpu } : {}),
+    ...(dbCpu !== undefined ? { databaseCpuMsPerOp: dbCpu } : {}),
+    firstErrors: rows.flatMap((r) => r.firstErrors).slice(0, 3),
+    roundsOpsPerSec: rows.map((r) => r.opsPerSec),
+  };
 }
 
 /** CPU counters sampled around a measured run: the server process and each database backend (by pid). */
@@ -160,6 +207,31 @@ export async function runHttpLevel(
           operationInput(s, i),
           sessionHeaders(actorOf(s, i).token, baseUrl),
         );
+      },
+      sampleCpu,
+    );
+  } finally {
+    client.close();
+  }
+}
+
+/** The same operations against the peer (better-auth) over HTTP, each call a distinct seeded session. */
+export async function runPeerLevel(
+  baseUrl: string,
+  s: OpsScenario,
+  range: LevelRange,
+  executed: Executed,
+  sampleCpu?: CpuSampler,
+): Promise<OpsResult> {
+  const client = new HttpClient(baseUrl, range.concurrency);
+  try {
+    return await runRange(
+      s,
+      'peer',
+      range,
+      executed,
+      async (i) => {
+        await peerOperation(client, baseUrl, s, i);
       },
       sampleCpu,
     );

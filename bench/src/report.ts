@@ -1,9 +1,41 @@
 import type { EmbeddedStartResult } from './embedded';
 import type { ListResult, PlanSummary } from './lists';
 import type { BaselineResult, OpsResult, Verification } from './ops';
+import type { PeerVerification } from './peer';
 import type { PreparedExperiment } from './prepared';
 import type { ProfileSummary } from './profile';
+import type { RaceResult } from './race';
 import type { InProcessCpu, WorkCount } from './work';
+
+/** Peak resident set size (MiB) of each server process over the run at the highest concurrency. */
+export interface PeakRss {
+  concurrency: number;
+  roster: number | undefined;
+  peer?: number | undefined;
+  /** Whether the peaks were reset before that run (/proc/<pid>/clear_refs); if not, peaks since start. */
+  reset: boolean;
+}
+
+export interface PeerResults {
+  name: string;
+  version: string;
+  /** How its sessions were made. */
+  sessions: string;
+  /** The non-null columns of a seeded session row and of one signed in through its API. */
+  sessionShape: { seeded: string; signedIn: string };
+  /** Statements its pool sent for one leave and one removal (each a round trip). */
+  roundTrips: { leave: number; remove: number };
+  /** Roster / peer, medians of the rounds, per operation and concurrency. */
+  comparison: {
+    kind: string;
+    concurrency: number;
+    roster: number;
+    peer: number;
+    ratio: number;
+    met: boolean;
+  }[];
+  verification: PeerVerification[];
+}
 
 export interface BenchResults {
   date: string;
@@ -18,7 +50,13 @@ export interface BenchResults {
     ratios: { kind: string; concurrency: number; ratio: number }[];
     verification: Verification[];
     baseline?: BaselineResult;
+    /** Every round of the sides compared (Roster over HTTP, the peer); `results` holds their medians. */
+    rounds?: OpsResult[];
+    peakRssMiB?: PeakRss;
   };
+  peer?: PeerResults;
+  /** The two-owner race, both sides. */
+  race?: RaceResult[];
   work?: {
     leave: WorkCount;
     remove: WorkCount;
@@ -28,10 +66,19 @@ export interface BenchResults {
   };
   lists?: ListResult[];
   embeddedStart?: EmbeddedStartResult;
-  aim?: Record<string, unknown>;
+  aim?: Record<string, unknown> & {
+    checks?: { aim: string; target: string; measured: string; met: boolean }[];
+  };
   serverProfile?: ProfileSummary | undefined;
   notes: string[];
 }
+
+const DRIVER_LABEL = {
+  http: 'roster http',
+  peer: 'better-auth http',
+  raw: 'raw sql',
+  'raw-unprepared': 'raw, unprepared',
+} as const;
 
 function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
@@ -75,7 +122,7 @@ export function formatReport(r: BenchResults): string {
           const ratio = r.ops!.ratios.find((q) => q.kind === x.kind && q.concurrency === x.concurrency);
           return [
             x.kind,
-            x.driver === 'http' ? 'roster http' : x.driver === 'raw' ? 'raw sql' : 'raw, unprepared',
+            DRIVER_LABEL[x.driver],
             x.concurrency,
             x.ops,
             x.errors,
@@ -94,6 +141,63 @@ export function formatReport(r: BenchResults): string {
     if (b) {
       out.push(
         `baseline, ${b.what} with ${b.concurrency} callers: ${b.opsPerSec} req/s, p50 ${b.latencyMs.p50} ms, p99 ${b.latencyMs.p99} ms, server CPU ${b.serverCpuMsPerOp ?? '?'} ms/req`,
+      );
+    }
+    if (r.peer && r.peer.comparison.length > 0) {
+      const rounds = r.ops.results.find((x) => x.driver === 'http')?.roundsOpsPerSec?.length ?? 1;
+      out.push(
+        '',
+        `Roster vs ${r.peer.name} ${r.peer.version} (organization plugin, its own server process over HTTP), alternating, medians of ${rounds} rounds`,
+      );
+      const cpu = (kind: string, c: number, driver: 'http' | 'peer') => {
+        const x = r.ops!.results.find((y) => y.kind === kind && y.concurrency === c && y.driver === driver);
+        return x ? `${x.serverCpuMsPerOp ?? '?'} + ${x.databaseCpuMsPerOp ?? '?'}` : '';
+      };
+      const each = (kind: string, c: number, driver: 'http' | 'peer') =>
+        (
+          r.ops!.results.find((y) => y.kind === kind && y.concurrency === c && y.driver === driver)
+            ?.roundsOpsPerSec ?? []
+        ).join(' / ');
+      out.push(
+        table(
+          [
+            'operation',
+            'callers',
+            'roster ops/s',
+            `${r.peer.name} ops/s`,
+            'ratio',
+            'aim >= 2x',
+            'roster rounds',
+            'peer rounds',
+            'CPU ms/op roster (server + db)',
+            'peer (server + db)',
+          ],
+          r.peer.comparison.map((x) => [
+            x.kind,
+            x.concurrency,
+            x.roster,
+            x.peer,
+            `${x.ratio}x`,
+            x.met ? 'met' : 'MISSED',
+            each(x.kind, x.concurrency, 'http'),
+            each(x.kind, x.concurrency, 'peer'),
+            cpu(x.kind, x.concurrency, 'http'),
+            cpu(x.kind, x.concurrency, 'peer'),
+          ]),
+        ),
+      );
+      out.push(
+        `  ${r.peer.name} sessions: ${r.peer.sessions}; round trips to PostgreSQL per leave ${r.peer.roundTrips.leave}, per removal ${r.peer.roundTrips.remove}`,
+      );
+      for (const v of r.peer.verification)
+        out.push(
+          `  ${r.peer.name} verified in SQL, ${v.scenario}: ${v.expectedChanged} expected, ${v.removedMemberships} members gone, ${v.removedExpected} as expected, session pointers left ${v.sessionPointersLeft}: ${v.ok ? 'ok' : 'NOT OK'}`,
+        );
+    }
+    const rss = r.ops.peakRssMiB;
+    if (rss) {
+      out.push(
+        `Peak RSS of the server process${rss.reset ? ` over the ${rss.concurrency}-caller run` : ' (since start)'}: roster ${rss.roster ?? '?'} MiB${rss.peer !== undefined ? `, ${r.peer?.name ?? 'peer'} ${rss.peer} MiB` : ''}`,
       );
     }
     out.push(
@@ -201,8 +305,27 @@ export function formatReport(r: BenchResults): string {
       ),
     );
   }
+  if (r.race) {
+    out.push('', 'Two owners of one organization leave at the same moment (one round per organization)');
+    out.push(
+      table(
+        ['side', 'rounds', 'both left', 'one refused', 'rounds ending with no owner'],
+        r.race.map((x) => [x.side, x.rounds, x.bothLeft, x.oneRefused, x.ownerless]),
+      ),
+    );
+  }
   if (r.aim) {
-    out.push('', `Aim: ${JSON.stringify(r.aim)}`);
+    const { checks, ...rest } = r.aim;
+    if (checks?.length) {
+      out.push('', 'Aims (issue 18)');
+      out.push(
+        table(
+          ['aim', 'target', 'measured', 'verdict'],
+          checks.map((c) => [c.aim, c.target, c.measured, c.met ? 'met' : 'MISSED']),
+        ),
+      );
+    }
+    out.push(`Run: ${JSON.stringify(rest)}`);
   }
   for (const n of r.notes) out.push(`note: ${n}`);
   return out.join('\n');

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { nowMs } from './stats';
@@ -34,6 +34,31 @@ export function processCpuMs(pid: number | undefined): number | undefined {
   }
 }
 
+/**
+ * Resets a process's peak resident set size (Linux: writing 5 to /proc/<pid>/clear_refs), so that
+ * `peakRssMiB` afterwards reads the peak of what follows; false where that is not allowed.
+ */
+export function resetPeakRss(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The peak resident set size of a process (VmHWM, MiB) since it started or since `resetPeakRss`. */
+export function peakRssMiB(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Math.round((Number(kb) / 1024) * 10) / 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // USER_HZ: 100 on Linux x86 and arm.
 const CLOCK_TICKS = 100;
 
@@ -58,19 +83,25 @@ export async function startServerProcess(options: {
   timeoutMs?: number;
   /** Extra node flags, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
+  /** Another program to run with node instead of Roster's server (the peer), with its working directory. */
+  script?: { path: string; cwd: string };
 }): Promise<ServerProcess> {
   const port = await freePort();
   const dist = join(serverDir, 'dist', 'main.js');
-  if (options.mode === 'dist' && !existsSync(dist)) {
+  if (!options.script && options.mode === 'dist' && !existsSync(dist)) {
     throw new Error(`${dist} is missing: run \`pnpm --filter @roster/server build\` (pnpm bench does)`);
   }
   const args = [
     ...(options.nodeArgs ?? []),
-    ...(options.mode === 'dist' ? [dist] : ['--import', 'tsx', join(serverDir, 'src', 'main.ts')]),
+    ...(options.script
+      ? [options.script.path]
+      : options.mode === 'dist'
+        ? [dist]
+        : ['--import', 'tsx', join(serverDir, 'src', 'main.ts')]),
   ];
   const t0 = nowMs();
   const child = spawn(process.execPath, args, {
-    cwd: serverDir,
+    cwd: options.script?.cwd ?? serverDir,
     env: {
       ...process.env,
       HOST: '127.0.0.1',

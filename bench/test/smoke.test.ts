@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseBenchArgs } from '../src/args';
 import { type BenchOptions, runBench } from '../src/bench';
 import { summarizePlan } from '../src/lists';
 import { summarize } from '../src/stats';
@@ -15,8 +16,10 @@ const databaseUrl = process.env.DATABASE_URL;
 function tinyOptions(overrides: Partial<BenchOptions>): BenchOptions {
   return {
     databaseUrl: databaseUrl ?? '',
-    sections: ['ops', 'work', 'lists', 'start'],
+    sections: ['ops', 'peer', 'work', 'lists', 'start'],
     plan: { levels: [1, 4], warmup: 2, measured: { 1: 8, 4: 16 }, orgs: 16 },
+    rounds: 2,
+    raceRounds: 3,
     listSizes: [300],
     listRequests: 3,
     restarts: 1,
@@ -31,6 +34,16 @@ function tinyOptions(overrides: Partial<BenchOptions>): BenchOptions {
 }
 
 describe('bench helpers', () => {
+  it('reads flags after a `--` (pnpm bench -- --quick) and refuses what it does not know', () => {
+    expect(parseBenchArgs(['--', '--quick', '--levels=16']).quick).toBe(true);
+    expect(parseBenchArgs(['--', '--quick', '--levels=16']).levels).toBe('16');
+    expect(parseBenchArgs(['--quick']).quick).toBe(true);
+    expect(parseBenchArgs([]).quick).toBe(false);
+    expect(() => parseBenchArgs(['quick'])).toThrow(/positional/i);
+    expect(() => parseBenchArgs(['--', 'quick'])).toThrow(/positional/i);
+    expect(() => parseBenchArgs(['--quik'])).toThrow(/unknown option/i);
+  });
+
   it('summarizes latencies by nearest rank', () => {
     const s = summarize([5, 1, 4, 2, 3, 6, 7, 8, 9, 10]);
     expect(s).toMatchObject({ count: 10, p50: 5, p90: 9, p99: 10, max: 10, mean: 5.5 });
@@ -66,10 +79,45 @@ describe('bench helpers', () => {
 describe.skipIf(!databaseUrl)('bench smoke run on PostgreSQL', () => {
   it('runs every section, verifies the changes in SQL and writes the results', async () => {
     // The embedded start is smoke-tested by the run without DATABASE_URL.
-    const r = await runBench(tinyOptions({ sections: ['ops', 'work', 'lists'] }));
+    const r = await runBench(tinyOptions({ sections: ['ops', 'peer', 'work', 'lists'] }));
     expect(r.ops?.results.every((x) => x.errors === 0)).toBe(true);
     expect(r.ops?.verification.map((v) => v.ok)).toEqual([true, true, true, true, true, true]);
-    expect(r.ops?.verification.find((v) => v.scenario === 'lh')?.expectedChanged).toBe(2 * 2 + 8 + 16);
+    // Roster over HTTP ran 2 rounds per level (warmup 2 + measured each), the raw loops one.
+    expect(r.ops?.verification.find((v) => v.scenario === 'lh')?.expectedChanged).toBe(2 * (2 * 2 + 8 + 16));
+    expect(r.ops?.verification.find((v) => v.scenario === 'lr')?.expectedChanged).toBe(2 * 2 + 8 + 16);
+    // The peer: its own process and database, the same operations, each verified in its tables.
+    expect(r.peer?.name).toBe('better-auth');
+    expect(r.peer?.verification.map((v) => [v.scenario, v.expectedChanged, v.ok])).toEqual([
+      ['pl', 2 * (2 * 2 + 8 + 16), true],
+      ['pr', 2 * (2 * 2 + 8 + 16), true],
+    ]);
+    // A session signed in through its API has no column the seeded ones lack (but where it came from).
+    const seeded = r.peer?.sessionShape.seeded.split(',') ?? [];
+    const signedIn = r.peer?.sessionShape.signedIn.split(',') ?? [];
+    expect(signedIn.filter((c) => !seeded.includes(c) && c !== 'ipAddress' && c !== 'userAgent')).toEqual([]);
+    expect(signedIn).toContain('token');
+    expect(r.peer?.roundTrips.leave).toBeGreaterThan(0);
+    expect(r.peer?.roundTrips.remove).toBeGreaterThan(0);
+    expect(r.peer?.comparison.map((x) => [x.kind, x.concurrency])).toEqual([
+      ['leave', 1],
+      ['remove', 1],
+      ['leave', 4],
+      ['remove', 4],
+    ]);
+    expect(
+      r.ops?.results.filter((x) => x.driver === 'peer').every((x) => x.roundsOpsPerSec?.length === 2),
+    ).toBe(true);
+    expect(r.ops?.rounds).toHaveLength(2 * 2 * 2 * 2);
+    expect(r.ops?.peakRssMiB?.roster).toBeGreaterThan(0);
+    expect(r.ops?.peakRssMiB?.peer).toBeGreaterThan(0);
+    // The two-owner race: Roster never ends a round without an owner (how often the peer does depends
+    // on timing, so it is only recorded).
+    const roster = r.race?.find((x) => x.side === 'roster');
+    expect(roster).toMatchObject({ rounds: 3, ownerless: 0, bothLeft: 0 });
+    expect(r.race?.find((x) => x.side === 'better-auth')?.rounds).toBe(3);
+    const checks = (r.aim?.checks ?? []).map((c) => c.aim);
+    expect(checks).toContain('round trips per leave (HTTP)');
+    expect(checks).toContain('leave at 1 callers vs better-auth');
     expect(r.work?.leave.transactions).toBe(1);
     expect(r.work?.remove.transactions).toBe(1);
     expect(r.work?.cpu?.injectLeaveMs).toBeGreaterThan(0);
@@ -77,7 +125,9 @@ describe.skipIf(!databaseUrl)('bench smoke run on PostgreSQL', () => {
     expect(r.lists?.[0]?.pages.every((p) => p.plan.membershipRowsRead > 0)).toBe(true);
     expect(r.lists?.[0]?.pages.map((p) => p.plan.sqlHasOffset)).toEqual([false, false]);
     const written = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
-    expect(written.ops.results).toHaveLength(2 * 2 * 3);
+    // Per level and operation: raw, unprepared, Roster (median of rounds), the peer (median).
+    expect(written.ops.results).toHaveLength(2 * 2 * 4);
+    expect(written.race).toHaveLength(2);
   });
 });
 
