@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
-import { appRouter } from '@roster/api';
+import { appRouter, reasonOf } from '@roster/api';
 import type { Database } from '@roster/db';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -41,6 +41,9 @@ export interface BuildServerOptions {
   /** The built web app (apps/web/dist) to serve at `/`; not served when unset. */
   webDist?: string;
 }
+
+/** `Retry-After` on a CONCURRENT_CHANGE (409): the lock it waited for is usually free by then. */
+export const CONCURRENT_CHANGE_RETRY_AFTER_SECONDS = '1';
 
 /** 100 KiB. */
 export const DEFAULT_BODY_LIMIT = 100 * 1024;
@@ -114,6 +117,13 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
           res,
           info.calls.map((call) => call.path),
         ),
+      // The status comes from each error's `data.httpStatus` (the reason's); a retryable conflict also
+      // says when to retry.
+      responseMeta({ errors }) {
+        return errors.some((error) => reasonOf(error) === 'CONCURRENT_CHANGE')
+          ? { headers: { 'retry-after': CONCURRENT_CHANGE_RETRY_AFTER_SECONDS } }
+          : {};
+      },
       onError({ error, path, ctx, req }) {
         if (error.code === 'INTERNAL_SERVER_ERROR') {
           req.log.error(

@@ -1,43 +1,73 @@
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { ERROR_REASONS, type ErrorReason, errorDocsUrl } from '@roster/api';
-import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
+import {
+  type ErrorReason,
+  errorStatus,
+  PROBLEM_CONTENT_TYPE,
+  type RosterErrorInput,
+  rosterErrorShape,
+  toProblem,
+} from '@roster/api';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-function errorBody(reason: ErrorReason, status: number, message: string, requestId: string | null) {
-  const code = ERROR_REASONS[reason].code;
-  return {
-    error: {
-      message,
-      code: TRPC_ERROR_CODES_BY_KEY[code],
-      data: {
-        code,
-        httpStatus: status,
-        reason,
-        hint: ERROR_REASONS[reason].hint,
-        docs: errorDocsUrl(reason),
-        requestId,
-      },
-    },
-  };
+/** The REST surface's prefix: refusals under it are RFC 9457 problems, elsewhere tRPC's error shape. */
+export const REST_PREFIX = '/v1';
+
+export function isRestPath(url: string): boolean {
+  return url === REST_PREFIX || url.startsWith(`${REST_PREFIX}/`) || url.startsWith(`${REST_PREFIX}?`);
+}
+
+/**
+ * Answers a refusal in the shape of the door it came through: `{ error: { message, code, data } }` on
+ * `/trpc` (what tRPC itself answers), an `application/problem+json` problem under `/v1`. Both are built
+ * from the same `rosterErrorShape`, with the reason's one status.
+ */
+export function sendRefusal(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  input: Omit<RosterErrorInput, 'requestId'>,
+): FastifyReply {
+  const shape = rosterErrorShape({ ...input, requestId: request.id });
+  const status = errorStatus(input.reason);
+  if (isRestPath(request.url)) {
+    const instance = request.url.split('?')[0] ?? request.url;
+    return reply
+      .code(status)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify(toProblem(shape.data, shape.message, instance)));
+  }
+  return reply.code(status).send({ error: shape });
+}
+
+/** The reason for a 4xx the HTTP layer (Fastify) raises itself. */
+function transportReason(status: number): ErrorReason {
+  if (status === 413) return 'PAYLOAD_TOO_LARGE';
+  if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE';
+  if (status === 405) return 'METHOD_NOT_ALLOWED';
+  if (status === 404) return 'PROCEDURE_NOT_FOUND';
+  if (status === 408) return 'REQUEST_TIMEOUT';
+  if (status === 431) return 'HEADERS_TOO_LARGE';
+  return 'BAD_REQUEST';
 }
 
 /**
  * Requests refused by the HTTP layer before tRPC sees them (a body over the limit, a malformed or
  * unsupported body) get the same error shape as any refusal: `{ error: { message, code, data: { reason,
- * hint, docs, requestId } } }`. Fastify checks the body limit against Content-Length before reading, and
- * counts bytes while reading a chunked body, so an oversized body is never buffered whole or parsed.
+ * hint, docs, requestId } } }` (a problem under `/v1`). Fastify checks the body limit against
+ * Content-Length before reading, and counts bytes while reading a chunked body, so an oversized body is
+ * never buffered whole or parsed.
  */
 export function registerTransportErrors(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
     // Anything that is not the HTTP layer's own 4xx keeps Fastify's default handling.
     if (!error.code?.startsWith('FST_') || status < 400 || status >= 500) throw error;
-    const reason: ErrorReason = status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
+    const reason = transportReason(status);
     const message =
       reason === 'PAYLOAD_TOO_LARGE'
         ? `Request body is larger than ${app.initialConfig.bodyLimit} bytes`
         : error.message;
-    void reply.code(status).send(errorBody(reason, status, message, request.id));
+    return sendRefusal(request, reply, { reason, message });
   });
 }
 
@@ -45,13 +75,12 @@ export function registerTransportErrors(app: FastifyInstance): void {
 export async function registerApiNotFound(app: FastifyInstance, prefix = '/trpc'): Promise<void> {
   await app.register(
     async (scope) => {
-      scope.setNotFoundHandler((request, reply) => {
-        void reply
-          .code(404)
-          .send(
-            errorBody('PROCEDURE_NOT_FOUND', 404, `No procedure at ${request.url.split('?')[0]}`, request.id),
-          );
-      });
+      scope.setNotFoundHandler((request, reply) =>
+        sendRefusal(request, reply, {
+          reason: 'PROCEDURE_NOT_FOUND',
+          message: `No ${prefix === REST_PREFIX ? 'route' : 'procedure'} at ${request.method} ${request.url.split('?')[0]}`,
+        }),
+      );
     },
     { prefix },
   );
@@ -59,24 +88,25 @@ export async function registerApiNotFound(app: FastifyInstance, prefix = '/trpc'
 
 /**
  * Requests Node's HTTP parser refuses before Fastify sees them (headers or URL over the size limit, a
- * malformed request line) still get a JSON refusal with a reason. Big inputs belong in a POST body.
+ * malformed request line, a request that does not arrive in time) still get a JSON refusal with a reason
+ * (tRPC's shape: no path is known yet). Big inputs belong in a POST body.
  */
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, reason, message] =
+  const [reason, message] =
     error.code === 'HPE_HEADER_OVERFLOW'
       ? ([
-          431,
-          'PAYLOAD_TOO_LARGE',
+          'HEADERS_TOO_LARGE',
           'Request headers (or URL) too large; send large inputs in a POST body',
         ] as const)
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? ([408, 'BAD_REQUEST', 'Request timed out'] as const)
-        : ([400, 'BAD_REQUEST', 'Malformed HTTP request'] as const);
-  const body = JSON.stringify(errorBody(reason, status, message, null));
+        ? (['REQUEST_TIMEOUT', 'Request timed out'] as const)
+        : (['BAD_REQUEST', 'Malformed HTTP request'] as const);
+  const status = errorStatus(reason);
+  const body = JSON.stringify({ error: rosterErrorShape({ reason, message, requestId: null }) });
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
     );
   }
@@ -87,5 +117,5 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const status =
     error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-  void reply.code(status).send(errorBody('BAD_REQUEST', status, error.message, request.id));
+  void sendRefusal(request, reply, { reason: transportReason(status), message: error.message });
 }

@@ -1,7 +1,8 @@
 import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DB_KIND, listenTestServer } from './identity/helpers';
+import { DB_KIND, listenTestServer, membershipStatus, mutate } from './identity/helpers';
+import { seedOrganization, testAuthenticate } from './reliability/fixtures';
 
 let t: TestDatabase;
 let app: FastifyInstance;
@@ -9,7 +10,7 @@ let base: string;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  ({ app, base } = await listenTestServer({ db: t.db }));
+  ({ app, base } = await listenTestServer({ db: t.db, authenticate: testAuthenticate }));
 });
 afterAll(async () => {
   await app?.close();
@@ -30,5 +31,79 @@ describe(`HTTP server (${DB_KIND})`, () => {
     const body = (await res.json()) as { error: { data: { reason: string; hint: string; docs: string } } };
     expect(body.error.data.reason).toBe('PROCEDURE_NOT_FOUND');
     expect(body.error.data.docs).toBe('docs/errors.md#procedure_not_found');
+  });
+
+  it('answers a refusal with its reason’s status on /trpc: 409 for the last owner, 410 while deletion is scheduled, 207 for a mixed batch', async () => {
+    const org = await seedOrganization(t.db, ['owner']);
+    const owner = org.members[0]!;
+    const asOwner = { headers: { 'x-test-user': owner.userId } };
+    const lastOwner = await mutate(base, 'members.leave', { organizationId: org.id }, asOwner);
+    expect(lastOwner.status).toBe(409);
+    expect(lastOwner.body.error?.data).toMatchObject({
+      reason: 'AT_LEAST_ONE_OWNER_REQUIRED',
+      code: 'CONFLICT',
+      httpStatus: 409,
+    });
+
+    const doomed = await seedOrganization(t.db, ['owner', 'member']);
+    const [doomedOwner, doomedMember] = doomed.members;
+    const scheduled = await mutate(
+      base,
+      'organizations.scheduleDeletion',
+      { organizationId: doomed.id },
+      { headers: { 'x-test-user': doomedOwner!.userId } },
+    );
+    expect(scheduled.status).toBe(200);
+    const gone = await mutate(
+      base,
+      'members.leave',
+      { organizationId: doomed.id },
+      { headers: { 'x-test-user': doomedMember!.userId } },
+    );
+    expect(gone.status).toBe(410);
+    expect(gone.body.error?.data).toMatchObject({
+      reason: 'ORGANIZATION_DELETION_SCHEDULED',
+      httpStatus: 410,
+    });
+    expect(await membershipStatus(t.db, doomedMember!.membershipId)).toBe('active');
+
+    // A batch: one call refused with 409, one with 404; each call carries its own status.
+    const res = await fetch(`${base}/trpc/members.leave,members.leave?batch=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-test-user': owner.userId },
+      body: JSON.stringify({ 0: { organizationId: org.id }, 1: { organizationId: doomed.id } }),
+    });
+    expect(res.status).toBe(207);
+    const batch = (await res.json()) as Array<{ error: { data: { reason: string; httpStatus: number } } }>;
+    expect(batch.map((call) => [call.error.data.reason, call.error.data.httpStatus])).toEqual([
+      ['AT_LEAST_ONE_OWNER_REQUIRED', 409],
+      ['ORGANIZATION_NOT_FOUND', 404],
+    ]);
+    // A batch whose calls agree answers their one status.
+    const same = await fetch(`${base}/trpc/members.leave,members.leave?batch=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-test-user': owner.userId },
+      body: JSON.stringify({ 0: { organizationId: org.id }, 1: { organizationId: org.id } }),
+    });
+    expect(same.status).toBe(409);
+    expect(await membershipStatus(t.db, owner.membershipId)).toBe('active');
+  });
+
+  it('answers a wrong method with 405 METHOD_NOT_ALLOWED and a foreign body with 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+    const wrongMethod = await fetch(`${base}/trpc/members.leave`);
+    expect(wrongMethod.status).toBe(405);
+    expect(((await wrongMethod.json()) as { error: { data: { reason: string } } }).error.data.reason).toBe(
+      'METHOD_NOT_ALLOWED',
+    );
+    const foreign = await fetch(`${base}/trpc/members.leave`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body: '<leave/>',
+    });
+    expect(foreign.status).toBe(415);
+    expect(((await foreign.json()) as { error: { data: { reason: string } } }).error.data).toMatchObject({
+      reason: 'UNSUPPORTED_MEDIA_TYPE',
+      httpStatus: 415,
+    });
   });
 });

@@ -1,105 +1,190 @@
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 
+/** The HTTP statuses Roster answers refusals with (one per reason). Never 412: that is about `If-Match`. */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 408 | 409 | 410 | 413 | 415 | 429 | 431 | 500;
+
 /**
- * Every reason a Roster call can be refused for, with its tRPC code and one sentence telling the
- * caller what to do. `docs/errors.md` has one anchor per reason (its lower-cased name).
+ * What every reason declares: its tRPC code (the JSON-RPC-style `error.code` tRPC clients see), its HTTP
+ * `status` (the one status it answers with on `/trpc` and `/v1` alike; required, so a reason without one
+ * fails the typecheck) and one sentence telling the caller what to do.
+ */
+export interface ErrorReasonSpec {
+  code: TRPC_ERROR_CODE_KEY;
+  status: ErrorStatus;
+  hint: string;
+}
+
+/**
+ * Every reason a Roster call can be refused for, with its tRPC code, its HTTP status and one sentence
+ * telling the caller what to do. `docs/errors.md` has one anchor per reason (its lower-cased name) and
+ * names the status beside it (a test compares the two). tRPC has no code for 410 Gone: reasons answering
+ * 410 carry the code `CONFLICT`, and the status comes from here, not from the code.
  */
 export const ERROR_REASONS = {
   // Identity
   UNAUTHENTICATED: {
     code: 'UNAUTHORIZED',
+    status: 401,
     hint: 'Sign in, or send an API key as "Authorization: Bearer rst_...".',
   },
-  INVALID_CREDENTIALS: { code: 'UNAUTHORIZED', hint: 'Check the email and password and try again.' },
+  INVALID_CREDENTIALS: {
+    code: 'UNAUTHORIZED',
+    status: 401,
+    hint: 'Check the email and password and try again.',
+  },
   INVALID_API_KEY: {
     code: 'UNAUTHORIZED',
+    status: 401,
     hint: 'The API key is malformed, unknown or revoked; create a new key in the organization settings.',
   },
-  SESSION_EXPIRED: { code: 'UNAUTHORIZED', hint: 'Sign in again.' },
-  EMAIL_TAKEN: { code: 'CONFLICT', hint: 'Sign in instead, or use another email address.' },
+  SESSION_EXPIRED: { code: 'UNAUTHORIZED', status: 401, hint: 'Sign in again.' },
+  EMAIL_TAKEN: { code: 'CONFLICT', status: 409, hint: 'Sign in instead, or use another email address.' },
   FORBIDDEN_ORIGIN: {
     code: 'FORBIDDEN',
+    status: 403,
     hint: 'Cookie-authenticated calls must come from the app’s own origin; server-to-server calls use an API key.',
   },
   SESSION_REQUIRED: {
     code: 'FORBIDDEN',
+    status: 403,
     hint: 'This action is for people signed in with a session, not for API keys.',
   },
   // Authorization
   ORGANIZATION_NOT_FOUND: {
     code: 'NOT_FOUND',
+    status: 404,
     hint: 'Check the organization id; you must be an active member of it (or use a key issued by it).',
   },
   INSUFFICIENT_ROLE: {
     code: 'FORBIDDEN',
+    status: 403,
     hint: 'Ask an owner of the organization to do this, or to change your role.',
   },
-  INSUFFICIENT_SCOPE: { code: 'FORBIDDEN', hint: 'Create an API key with the scope this procedure needs.' },
+  INSUFFICIENT_SCOPE: {
+    code: 'FORBIDDEN',
+    status: 403,
+    hint: 'Create an API key with the scope this procedure needs.',
+  },
   // Membership rules
   AT_LEAST_ONE_OWNER_REQUIRED: {
-    code: 'PRECONDITION_FAILED',
+    code: 'CONFLICT',
+    status: 409,
     hint: 'Transfer ownership to another member (or make another member an owner) first, or delete the organization.',
   },
   ORGANIZATION_DELETION_SCHEDULED: {
-    code: 'PRECONDITION_FAILED',
+    code: 'CONFLICT',
+    status: 410,
     hint: 'The organization is scheduled for deletion; memberships end with it.',
   },
   MEMBER_NOT_FOUND: {
     code: 'NOT_FOUND',
+    status: 404,
     hint: 'The member is not an active member of this organization; refresh the list.',
   },
-  ALREADY_MEMBER: { code: 'CONFLICT', hint: 'This person is already an active member of the organization.' },
-  SLUG_TAKEN: { code: 'CONFLICT', hint: 'Choose another slug.' },
+  ALREADY_MEMBER: {
+    code: 'CONFLICT',
+    status: 409,
+    hint: 'This person is already an active member of the organization.',
+  },
+  SLUG_TAKEN: { code: 'CONFLICT', status: 409, hint: 'Choose another slug.' },
   INVITATION_NOT_FOUND: {
     code: 'NOT_FOUND',
+    status: 404,
     hint: 'The invitation does not exist, was revoked or was already used.',
   },
   INVITATION_EXPIRED: {
-    code: 'PRECONDITION_FAILED',
+    code: 'CONFLICT',
+    status: 410,
     hint: 'Ask an admin of the organization for a new invitation.',
   },
   INVITATION_ALREADY_PENDING: {
     code: 'CONFLICT',
+    status: 409,
     hint: 'An invitation for this email is already pending; revoke it first to send a new one.',
   },
   API_KEY_NOT_FOUND: {
     code: 'NOT_FOUND',
+    status: 404,
     hint: 'The API key does not exist in this organization, or is already revoked.',
   },
   // Webhooks
   WEBHOOK_NOT_FOUND: {
     code: 'NOT_FOUND',
+    status: 404,
     hint: 'The webhook does not exist in this organization; refresh the list.',
   },
   WEBHOOK_LIMIT_REACHED: {
-    code: 'PRECONDITION_FAILED',
+    code: 'CONFLICT',
+    status: 409,
     hint: 'Delete a webhook you no longer use before adding another.',
   },
   // Transport and load
   VALIDATION_FAILED: {
     code: 'BAD_REQUEST',
+    status: 400,
     hint: 'Fix the fields listed in error.data.issues and send the request again.',
   },
-  BAD_REQUEST: { code: 'BAD_REQUEST', hint: 'Send a well-formed JSON request to an existing procedure.' },
-  PROCEDURE_NOT_FOUND: { code: 'NOT_FOUND', hint: 'Check the procedure name against the API reference.' },
-  PAYLOAD_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', hint: 'Send a smaller request body.' },
+  BAD_REQUEST: {
+    code: 'BAD_REQUEST',
+    status: 400,
+    hint: 'Send a well-formed JSON request to an existing procedure.',
+  },
+  PROCEDURE_NOT_FOUND: {
+    code: 'NOT_FOUND',
+    status: 404,
+    hint: 'Check the procedure name (tRPC) or the path (REST) against the API reference.',
+  },
+  METHOD_NOT_ALLOWED: {
+    code: 'METHOD_NOT_SUPPORTED',
+    status: 405,
+    hint: 'Use the HTTP method the API reference names: GET for queries, POST for tRPC mutations.',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    status: 415,
+    hint: 'Send the request body as JSON with "Content-Type: application/json".',
+  },
+  REQUEST_TIMEOUT: {
+    code: 'TIMEOUT',
+    status: 408,
+    hint: 'The request did not arrive in time; send it again, whole.',
+  },
+  HEADERS_TOO_LARGE: {
+    code: 'BAD_REQUEST',
+    status: 431,
+    hint: 'Send smaller headers and a shorter URL; large inputs belong in a POST body.',
+  },
+  PAYLOAD_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', status: 413, hint: 'Send a smaller request body.' },
   RATE_LIMITED: {
     code: 'TOO_MANY_REQUESTS',
+    status: 429,
     hint: 'Wait for the number of seconds in the Retry-After header, then retry.',
   },
   CONCURRENT_CHANGE: {
     code: 'CONFLICT',
+    status: 409,
     hint: 'Another change to this organization was in progress; retry the request.',
   },
   INTERNAL: {
     code: 'INTERNAL_SERVER_ERROR',
+    status: 500,
     hint: 'Something failed on the server; retry, and report the request id if it persists.',
   },
-} as const satisfies Record<string, { code: TRPC_ERROR_CODE_KEY; hint: string }>;
+} as const satisfies Record<string, ErrorReasonSpec>;
 
 export type ErrorReason = keyof typeof ERROR_REASONS;
 export const ERROR_REASON_LIST = Object.keys(ERROR_REASONS) as ErrorReason[];
+
+/** The HTTP status a reason answers with, on `/trpc` and `/v1` alike. */
+export function errorStatus(reason: ErrorReason): ErrorStatus {
+  return ERROR_REASONS[reason].status;
+}
+
+/** A reason's short title (RFC 9457 `title`): `AT_LEAST_ONE_OWNER_REQUIRED` -> "At least one owner required". */
+export function errorTitle(reason: ErrorReason): string {
+  return defaultMessage(reason);
+}
 
 /** The `docs` link put into `error.data`: `docs/errors.md#<reason, lower-cased>`. */
 export function errorDocsUrl(reason: ErrorReason, base = 'docs/errors.md'): string {
@@ -136,12 +221,12 @@ const reasonByCode: Partial<Record<TRPC_ERROR_CODE_KEY, ErrorReason>> = {
   PARSE_ERROR: 'BAD_REQUEST',
   BAD_REQUEST: 'BAD_REQUEST',
   NOT_FOUND: 'PROCEDURE_NOT_FOUND',
-  METHOD_NOT_SUPPORTED: 'BAD_REQUEST',
+  METHOD_NOT_SUPPORTED: 'METHOD_NOT_ALLOWED',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   TOO_MANY_REQUESTS: 'RATE_LIMITED',
   UNAUTHORIZED: 'UNAUTHENTICATED',
-  UNSUPPORTED_MEDIA_TYPE: 'BAD_REQUEST',
-  TIMEOUT: 'INTERNAL',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  TIMEOUT: 'REQUEST_TIMEOUT',
   CLIENT_CLOSED_REQUEST: 'BAD_REQUEST',
 };
 

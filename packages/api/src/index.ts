@@ -12,12 +12,27 @@ export {
   type UserCaller,
 } from './context';
 export {
+  ERROR_DOCS_PATH,
+  PROBLEM_CONTENT_TYPE,
+  type RosterErrorInput,
+  type RosterErrorShape,
+  type RosterProblem,
+  rosterErrorShape,
+  toProblem,
+} from './error-body';
+export {
   ERROR_REASON_LIST,
   ERROR_REASONS,
   type ErrorReason,
+  type ErrorReasonSpec,
+  type ErrorStatus,
   errorDocsUrl,
+  errorStatus,
+  errorTitle,
+  isZodLike,
   RosterError,
   reasonOf,
+  rosterErrorOf,
 } from './errors';
 export {
   type ClaimedEvent,

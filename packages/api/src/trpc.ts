@@ -1,22 +1,9 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Context } from './context';
-import { ERROR_REASONS, type ErrorReason, errorDocsUrl, isZodLike, reasonOf, rosterErrorOf } from './errors';
+import { rosterErrorShape } from './error-body';
+import { isZodLike, reasonOf, rosterErrorOf } from './errors';
 
-export interface RosterErrorData {
-  code: string;
-  httpStatus: number;
-  path?: string;
-  /** The stable reason to branch on. */
-  reason: ErrorReason;
-  /** One sentence telling the caller what to do. */
-  hint: string;
-  /** A link to the reason's entry in docs/errors.md. */
-  docs: string;
-  requestId: string | null;
-  /** For VALIDATION_FAILED: which fields were wrong, and why. */
-  issues?: Array<{ path: string; message: string; code: string }>;
-  details?: Record<string, unknown>;
-}
+export type { RosterErrorData } from './error-body';
 
 const REQUEST_ID = Symbol('roster.requestId');
 
@@ -43,28 +30,27 @@ const t = initTRPC.context<Context>().create({
   isDev: false,
   errorFormatter({ shape, error, ctx }) {
     const reason = reasonOf(error);
-    const data: RosterErrorData = {
-      code: shape.data.code,
-      httpStatus: shape.data.httpStatus,
-      ...(shape.data.path ? { path: shape.data.path } : {}),
-      reason,
-      hint: ERROR_REASONS[reason].hint,
-      docs: errorDocsUrl(reason),
-      requestId: ctx?.requestId ?? requestIdOf(error),
-    };
-    if (reason === 'VALIDATION_FAILED' && isZodLike(error.cause)) {
-      data.issues = error.cause.issues.map((issue) => ({
-        path: issue.path.map(String).join('.'),
-        message: issue.message,
-        code: issue.code,
-      }));
-    }
-    const details = rosterErrorOf(error)?.details;
-    if (details) data.details = details;
     let message = shape.message;
     if (reason === 'INTERNAL') message = 'Internal server error';
     else if (reason === 'VALIDATION_FAILED') message = 'Invalid input';
-    return { message, code: shape.code, data };
+    // `data.httpStatus` is the reason's status, and tRPC answers with it (a batch whose calls disagree
+    // answers 207, each call's status in its `data.httpStatus`): 409 for the last owner, 410 while an
+    // organization is scheduled for deletion, although tRPC's own codes have no 410.
+    return rosterErrorShape({
+      reason,
+      message,
+      requestId: ctx?.requestId ?? requestIdOf(error),
+      path: shape.data.path,
+      issues:
+        reason === 'VALIDATION_FAILED' && isZodLike(error.cause)
+          ? error.cause.issues.map((issue) => ({
+              path: issue.path.map(String).join('.'),
+              message: issue.message,
+              code: issue.code,
+            }))
+          : undefined,
+      details: rosterErrorOf(error)?.details,
+    });
   },
 });
 

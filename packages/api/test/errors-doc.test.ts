@@ -6,22 +6,41 @@ import { ERROR_REASONS, errorDocsUrl } from '../src/errors';
 const doc = readFileSync(fileURLToPath(new URL('../../../docs/errors.md', import.meta.url)), 'utf8');
 const headings = [...doc.matchAll(/^## (.+)$/gm)].map((m) => m[1]?.trim());
 
+// The table at the top: | [`REASON`](#reason) | 409 | `CONFLICT` |
+const statusTable = new Map(
+  [...doc.matchAll(/^\| \[`([A-Z_]+)`\]\(#([a-z_]+)\) \| (\d{3}) \| `([A-Z_]+)` \|$/gm)].map((m) => [
+    m[1],
+    { status: Number(m[3]), code: m[4] },
+  ]),
+);
+
 describe('docs/errors.md', () => {
   it.each(Object.entries(ERROR_REASONS))(
-    'documents %s under its own heading, with its code and what to do',
-    (reason, { code }) => {
+    'documents %s under its own heading, with its code, its HTTP status and what to do',
+    (reason, { code, status }) => {
       expect(headings).toContain(reason);
       // GitHub's anchor for "## AT_LEAST_ONE_OWNER_REQUIRED" is its lower-cased text, which errorDocsUrl links to.
       expect(errorDocsUrl(reason as keyof typeof ERROR_REASONS)).toBe(
         `docs/errors.md#${reason.toLowerCase()}`,
       );
       const section = doc.split(`## ${reason}\n`)[1]?.split(/^## /m)[0] ?? '';
-      expect(section).toContain(`\`${code}\``);
+      expect(section).toContain(`- **tRPC code / HTTP**: \`${code}\` / ${status}`);
+      expect(statusTable.get(reason)).toEqual({ status, code });
       expect(section).toMatch(/\*\*What to do\*\*/);
     },
   );
 
-  it('has no heading for a reason that does not exist', () => {
+  it('has no heading, and no row in the status table, for a reason that does not exist', () => {
     expect(headings.filter((h) => !(h! in ERROR_REASONS))).toEqual([]);
+    expect([...statusTable.keys()].filter((r) => !(String(r) in ERROR_REASONS))).toEqual([]);
+    // Each row's anchor is its reason's.
+    for (const m of doc.matchAll(/^\| \[`([A-Z_]+)`\]\(#([a-z_]+)\)/gm))
+      expect(m[2]).toBe(m[1]?.toLowerCase());
+  });
+
+  it('never answers 412, and gives the membership rules 409 and 410', () => {
+    expect(Object.values(ERROR_REASONS).map((r) => r.status)).not.toContain(412);
+    expect(ERROR_REASONS.AT_LEAST_ONE_OWNER_REQUIRED.status).toBe(409);
+    expect(ERROR_REASONS.ORGANIZATION_DELETION_SCHEDULED.status).toBe(410);
   });
 });

@@ -14,5 +14,8 @@ describe('error reasons', () => {
   it('gives errors raised by tRPC itself a reason too', () => {
     expect(reasonOf(new TRPCError({ code: 'PARSE_ERROR' }))).toBe('BAD_REQUEST');
     expect(reasonOf(new TRPCError({ code: 'INTERNAL_SERVER_ERROR' }))).toBe('INTERNAL');
+    expect(reasonOf(new TRPCError({ code: 'METHOD_NOT_SUPPORTED' }))).toBe('METHOD_NOT_ALLOWED');
+    expect(reasonOf(new TRPCError({ code: 'UNSUPPORTED_MEDIA_TYPE' }))).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(reasonOf(new TRPCError({ code: 'TIMEOUT' }))).toBe('REQUEST_TIMEOUT');
   });
 });

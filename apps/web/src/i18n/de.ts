@@ -194,6 +194,12 @@ export const de: Messages = {
       'Die Anfrage wurde nicht verstanden. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
     PROCEDURE_NOT_FOUND: 'Diese Aktion ist auf dem Server nicht verfügbar.',
     PAYLOAD_TOO_LARGE: 'Die gesendeten Daten sind zu groß.',
+    METHOD_NOT_ALLOWED:
+      'Die Anfrage wurde nicht verstanden. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
+    UNSUPPORTED_MEDIA_TYPE:
+      'Die Anfrage wurde nicht verstanden. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
+    REQUEST_TIMEOUT: 'Die Anfrage kam nicht rechtzeitig an. Bitte versuchen Sie es erneut.',
+    HEADERS_TOO_LARGE: 'Die Anfrage war zu groß. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
     RATE_LIMITED: 'Zu viele Versuche. Bitte warten Sie einen Moment und versuchen Sie es erneut.',
     CONCURRENT_CHANGE:
       'Jemand anderes hat diese Organisation gleichzeitig geändert. Bitte versuchen Sie es erneut.',
