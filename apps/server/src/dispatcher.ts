@@ -9,7 +9,7 @@ import {
 } from '@roster/api';
 import type { Database } from '@roster/db';
 import type { Kysely } from 'kysely';
-import { postWebhook } from './webhook-target';
+import { postWebhook, WebhookTargetRefusedError } from './webhook-target';
 
 export interface DispatcherSettings {
   /** How often to look for due events when idle, in ms. 0 disables the loop (runOnce still works). */
@@ -224,10 +224,34 @@ export function createDispatcher(
   };
 }
 
-function describeDeliveryError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
+/** Socket errors by code, in words that carry no address (Node's own messages name the IP and port). */
+const SOCKET_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'timed out',
+  EPIPE: 'connection closed',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found (temporary DNS failure)',
+  ECONNABORTED: 'connection aborted',
+  EPROTO: 'TLS handshake failed',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate chain is self-signed',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not match the host',
+};
+
+/**
+ * What a delivery row and the owner see about a failed request: never an IP address or a DNS answer
+ * (an owner must not learn what internal names resolve to), only the kind of failure and its code.
+ */
+export function describeDeliveryError(error: unknown): string {
+  if (!(error instanceof Error)) return 'request failed';
   if (error.name === 'TimeoutError') return 'timed out';
+  if (error instanceof WebhookTargetRefusedError) return error.message;
   const code = (error as { code?: string }).code;
-  // Node's socket errors say `connect ECONNREFUSED 127.0.0.1:4000`; others get their code appended.
-  return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  if (code && SOCKET_ERRORS[code]) return `${SOCKET_ERRORS[code]} (${code})`;
+  return code ? `request failed (${code})` : 'request failed';
 }

@@ -30,15 +30,16 @@ export function isPublicAddress(address: string): boolean {
   return parsed.range() === 'unicast';
 }
 
-/** A delivery the target policy refused before any byte was sent. */
+/**
+ * A delivery the target policy refused before any byte was sent. The message names the host the owner
+ * typed, never what it resolves to: DNS answers in an error would let an owner probe internal names.
+ */
 export class WebhookTargetRefusedError extends Error {
   override name = 'WebhookTargetRefusedError';
   readonly code = 'WEBHOOK_TARGET_REFUSED';
-  constructor(host: string, addresses: string[]) {
+  constructor(host: string) {
     super(
-      `refused: ${host} is not a public address${
-        addresses.length && addresses[0] !== host ? ` (resolves to ${addresses.join(', ')})` : ''
-      }; set WEBHOOK_ALLOW_PRIVATE_TARGETS=1 to deliver to private networks`,
+      `refused: ${host} is not a public address; set WEBHOOK_ALLOW_PRIVATE_TARGETS=1 to deliver to private networks`,
     );
   }
 }
@@ -66,13 +67,7 @@ export function publicOnlyLookup(
       if (error) return callback(error, options.all ? [] : '');
       const allowed = all.filter((entry) => isPublicAddress(entry.address));
       if (allowed.length === 0) {
-        return callback(
-          new WebhookTargetRefusedError(
-            hostname,
-            all.map((entry) => entry.address),
-          ),
-          options.all ? [] : '',
-        );
+        return callback(new WebhookTargetRefusedError(hostname), options.all ? [] : '');
       }
       if (options.all) return callback(null, allowed);
       const first = allowed[0]!;
@@ -100,7 +95,7 @@ export function postWebhook(request: WebhookRequest): Promise<{ statusCode: numb
   // `[::1]` in a URL is `::1` to the resolver and to the address check.
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (!request.allowPrivateTargets && isIP(host) !== 0 && !isPublicAddress(host)) {
-    return Promise.reject(new WebhookTargetRefusedError(host, [host]));
+    return Promise.reject(new WebhookTargetRefusedError(host));
   }
   const transport = url.protocol === 'https:' ? https : http;
   const signal = AbortSignal.timeout(request.timeoutMs);

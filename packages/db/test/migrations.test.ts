@@ -148,4 +148,39 @@ describe(`migrations (${process.env.DATABASE_URL ? 'postgres' : 'pglite'})`, () 
       .execute();
     expect(orgs).toEqual([]);
   });
+
+  it('redacts the webhook URLs in audit entries written before 2026-11-30 (scheme, host and path only)', async () => {
+    const org = await newOrg('redact-org');
+    const urls = {
+      'https://user:pw@hooks.example.test:8443/in/x?token=s3cret#f': 'https://hooks.example.test:8443/in/x',
+      'http://hooks.example.test?key=abc': 'http://hooks.example.test',
+      'https://hooks.example.test/plain': 'https://hooks.example.test/plain',
+    };
+    for (const url of Object.keys(urls)) {
+      await t.db
+        .insertInto('audit_log')
+        .values({ organization_id: org.id, action: 'webhook.created', metadata: JSON.stringify({ url }) })
+        .execute();
+    }
+    await t.db
+      .insertInto('audit_log')
+      .values({
+        organization_id: org.id,
+        action: 'member.left',
+        metadata: JSON.stringify({ url: 'https://x.test/?q=1' }),
+      })
+      .execute();
+    await migrations['2026-11-30T0500-redact-webhook-audit-urls']!.up(t.db);
+    const rows = await t.db
+      .selectFrom('audit_log')
+      .select(['action', 'metadata'])
+      .where('organization_id', '=', org.id)
+      .orderBy('created_at')
+      .execute();
+    expect(rows.filter((r) => r.action === 'webhook.created').map((r) => r.metadata)).toEqual(
+      Object.values(urls).map((url) => ({ url })),
+    );
+    // Other actions are left alone.
+    expect(rows.find((r) => r.action === 'member.left')?.metadata).toEqual({ url: 'https://x.test/?q=1' });
+  });
 });

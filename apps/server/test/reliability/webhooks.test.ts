@@ -188,6 +188,35 @@ describe(`webhooks API (${DB_KIND})`, () => {
     ).toEqual([]);
   });
 
+  it('writes only scheme, host and path of the URL into the audit log, which viewers read (no tokens)', async () => {
+    const org = await seedOrganization(db, ['owner', 'viewer']);
+    const owner = callerFor(db, userCaller(org.members[0]!.userId));
+    const url = 'https://ci:p4ss@Hooks.Example.test:8443/roster/in?token=s3cret-token#frag';
+    const created = await owner.webhooks.create({ organizationId: org.id, url });
+    await owner.webhooks.delete({ organizationId: org.id, webhookId: created.id });
+    const rows = await db
+      .selectFrom('audit_log')
+      .select(['action', 'metadata'])
+      .where('organization_id', '=', org.id)
+      .where('action', 'like', 'webhook.%')
+      .orderBy('created_at')
+      .execute();
+    expect(rows).toEqual([
+      {
+        action: 'webhook.created',
+        metadata: { webhookId: created.id, url: 'https://hooks.example.test:8443/roster/in' },
+      },
+      {
+        action: 'webhook.deleted',
+        metadata: { webhookId: created.id, url: 'https://hooks.example.test:8443/roster/in' },
+      },
+    ]);
+    const viewer = callerFor(db, userCaller(org.members[1]!.userId));
+    const seen = JSON.stringify(await viewer.auditLog.list({ organizationId: org.id }));
+    expect(seen).toContain('hooks.example.test:8443/roster/in');
+    for (const secret of ['s3cret-token', 'p4ss', 'frag', 'token=']) expect(seen).not.toContain(secret);
+  });
+
   it('caps the number of webhooks per organization', async () => {
     const org = await seedOrganization(db, ['owner']);
     const owner = callerFor(db, userCaller(org.members[0]!.userId));
@@ -441,6 +470,7 @@ describe(`webhook dispatcher (${DB_KIND})`, () => {
       for (const e of waiting) {
         expect(e).toMatchObject({ status: 'pending', attempts: 3 });
         expect(e.last_error).toContain('ECONNREFUSED');
+        expect(e.last_error).not.toContain('127.0.0.1');
       }
       expect(outage.received).toHaveLength(0);
 
@@ -554,6 +584,9 @@ describe('webhook targets: no deliveries into private networks unless allowed (S
         expect(event).toMatchObject({ status: 'pending', attempts: 1 });
         expect(event.last_error).toContain('is not a public address');
         expect(event.last_error).toContain('WEBHOOK_ALLOW_PRIVATE_TARGETS');
+        // What the name resolves to is not said: an owner must not probe internal names (issue 13, finding 8).
+        expect(event.last_error).not.toContain('resolves');
+        if (url.includes('localhost')) expect(event.last_error).not.toMatch(/127\.0\.0\.1|::1/);
         const delivery = await db
           .selectFrom('webhook_deliveries')
           .selectAll()

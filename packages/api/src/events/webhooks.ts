@@ -1,6 +1,20 @@
 import type { OutboxStatus } from '@roster/db';
 import type { Db } from '../queries/db';
 
+/**
+ * The form of a webhook URL that may be shown to anyone who reads the audit log: scheme, host (with its
+ * port) and path. User info, query and fragment are dropped, because receivers often carry a token there
+ * (`?token=...`), and viewers read the audit log while only owners may list webhooks.
+ */
+export function redactWebhookUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
 export async function insertWebhook(
   db: Db,
   values: {

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely/migration';
 import * as initial from './2026-11-24T0000-initial';
 import * as webhooks from './2026-11-24T0900-webhooks';
+import * as redactWebhookAuditUrls from './2026-11-30T0500-redact-webhook-audit-urls';
 
 /**
  * Every migration, by name. Names are date-prefixed so they sort in the order they apply.
@@ -9,4 +10,5 @@ import * as webhooks from './2026-11-24T0900-webhooks';
 export const migrations: Record<string, Migration> = {
   '2026-11-24T0000-initial': initial,
   '2026-11-24T0900-webhooks': webhooks,
+  '2026-11-30T0500-redact-webhook-audit-urls': redactWebhookAuditUrls,
 };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RosterError } from '../../errors';
 import { generateWebhookSecret } from '../../events/signing';
-import { countOrganizationWebhooks, insertWebhook } from '../../events/webhooks';
+import { countOrganizationWebhooks, insertWebhook, redactWebhookUrl } from '../../events/webhooks';
 import { type AccessRule, requireRole } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
 import { lockOrganizationForActor } from '../../services/actor';
@@ -50,7 +50,7 @@ export const create = requireRole(rule)
         action: 'webhook.created',
         actorUserId: userId,
         actorApiKeyId: null,
-        metadata: { webhookId: webhook.id, url: webhook.url },
+        metadata: { webhookId: webhook.id, url: redactWebhookUrl(webhook.url) },
       });
       return {
         id: webhook.id,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RosterError } from '../../errors';
-import { deleteOrganizationWebhook } from '../../events/webhooks';
+import { deleteOrganizationWebhook, redactWebhookUrl } from '../../events/webhooks';
 import { type AccessRule, requireRole } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
 import { lockOrganizationForActor } from '../../services/actor';
@@ -22,7 +22,7 @@ export const deleteWebhook = requireRole(rule)
         action: 'webhook.deleted',
         actorUserId: ctx.caller.userId,
         actorApiKeyId: null,
-        metadata: { webhookId: deleted.id, url: deleted.url },
+        metadata: { webhookId: deleted.id, url: redactWebhookUrl(deleted.url) },
       });
       return { id: deleted.id };
     });
