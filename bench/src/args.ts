@@ -6,7 +6,8 @@ export const HELP = `pnpm bench [options]        (pnpm bench -- [options] works 
 
   --quick              small configuration (minutes, not a quarter of an hour): fewer operations,
                        3 rounds against the peer, lists of 1k and 10k
-  --only=a,b           sections to run: ${SECTIONS.join(', ')} (default: all)
+  --only=a,b           sections to run: ${SECTIONS.join(', ')}
+                       (default: all but statements, which reads the PostgreSQL server's log)
   --rounds=n           rounds of Roster and the peer, alternately, per operation and level (default 5; quick 3)
   --race-rounds=n      two-owner race rounds per side (default 50; quick 20)
   --sizes=n,n          members.list organization sizes (default 1000,100000,1000000; quick 1000,10000)
@@ -20,6 +21,8 @@ export const HELP = `pnpm bench [options]        (pnpm bench -- [options] works 
   --out=path           JSON results (default bench/results/latest.json; quick: bench/results/quick.json)
   --conditions=text    describe the conditions of the run (recorded in the JSON)
   --profile            profile the server (node --cpu-prof) and print where its CPU time goes
+  --postgres-log=path  the PostgreSQL server's log, for --only=statements
+                       (default /var/log/postgresql/postgresql-<major>-main.log)
   --help               this text
 
 DATABASE_URL (default ${DEFAULT_DATABASE_URL}) must allow CREATE DATABASE; the bench creates and drops
@@ -49,6 +52,7 @@ export function parseBenchArgs(argv: string[]) {
       out: { type: 'string' },
       conditions: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      'postgres-log': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     allowPositionals: false,

@@ -54,14 +54,17 @@ import {
   type ServerProcess,
   startServerProcess,
 } from './server-process';
+import { defaultPostgresLog, measureStatementTimes } from './statements';
 import { nowMs, round } from './stats';
 import { measureHttpWork, measureInProcessCpu, measureWork } from './work';
 
-export type Section = 'ops' | 'peer' | 'work' | 'lists' | 'start';
+export type Section = 'ops' | 'peer' | 'work' | 'lists' | 'start' | 'statements';
 
 /** What to undo if the run is interrupted (Ctrl-C): stop the server, drop the database. */
 export const interruptCleanups = new Set<() => Promise<void>>();
-export const SECTIONS: Section[] = ['ops', 'peer', 'work', 'lists', 'start'];
+export const SECTIONS: Section[] = ['ops', 'peer', 'work', 'lists', 'start', 'statements'];
+/** What `pnpm bench` runs without `--only`: `statements` needs the PostgreSQL server's log, so it is asked for. */
+export const DEFAULT_SECTIONS: Section[] = ['ops', 'peer', 'work', 'lists', 'start'];
 
 export interface BenchOptions {
   databaseUrl: string;
@@ -81,6 +84,8 @@ export interface BenchOptions {
   /** Where to write the JSON results; undefined: do not write. */
   out: string | undefined;
   conditions: string;
+  /** The PostgreSQL server's log file, for section `statements` (default: Debian's path for its version). */
+  postgresLog?: string;
   /** Profile the server under load (`node --cpu-prof`) and summarise where its CPU time goes. */
   profileDir?: string;
   /** Extra environment for the embedded-start server (the smoke test turns the demo seed off). */
@@ -91,6 +96,9 @@ export interface BenchOptions {
 export function quickPlan(): OpsPlan {
   return { levels: [1, 16, 64], warmup: 20, measured: { 1: 100, 16: 400, 64: 400 }, orgs: 200 };
 }
+
+/** Unmeasured sequential operations before the statements are logged. */
+const STATEMENT_WARMUP = 20;
 
 export function quickRounds() {
   return { rounds: 3, raceRounds: 20 };
@@ -186,6 +194,10 @@ async function runOnPostgres(o: BenchOptions, results: BenchResults): Promise<vo
       leave: { name: 'pwl', kind: 'leave', orgs: 2, ops: 2 },
       remove: { name: 'pwr', kind: 'remove', orgs: 2, ops: 2 },
     };
+    const statementScenarios: Record<'leave' | 'remove', OpsScenario> = {
+      leave: { name: 'sl', kind: 'leave', orgs: 100, ops: STATEMENT_WARMUP + o.cpuOps },
+      remove: { name: 'sr', kind: 'remove', orgs: 100, ops: STATEMENT_WARMUP + o.cpuOps },
+    };
     const workScenarios: Record<string, OpsScenario> = {
       leave: { name: 'wl', kind: 'leave', orgs: 2, ops: 4 },
       // Sequential leaves for the in-process CPU breakdown: four ranges of cpuOps + 5.
@@ -198,6 +210,8 @@ async function runOnPostgres(o: BenchOptions, results: BenchResults): Promise<vo
     if (runOps) for (const s of Object.values(scenarios)) await seedOpsScenario(client, s);
     if (withPeer) await seedRosterRace(client, o.raceRounds);
     if (has('work')) for (const s of Object.values(workScenarios)) await seedOpsScenario(client, s);
+    if (has('statements'))
+      for (const s of Object.values(statementScenarios)) await seedOpsScenario(client, s);
     if (runOps || has('work'))
       o.log(
         `seeded ${runOps ? `${Object.keys(scenarios).length} scenarios of ${n} operations (${nSides} for the ${rounds} round(s) over HTTP)` : 'work'} in ${Math.round(nowMs() - t)} ms`,
@@ -410,6 +424,27 @@ async function runOnPostgres(o: BenchOptions, results: BenchResults): Promise<vo
         lists.push(l);
       }
       results.lists = lists;
+    }
+    if (has('statements')) {
+      // After everything else, with a server process of its own: the log setting slows every statement.
+      await server?.stop();
+      await peer?.stop();
+      const logFile = o.postgresLog ?? defaultPostgresLog(results.versions.postgres);
+      results.statements = [];
+      for (const kind of ['leave', 'remove'] as const) {
+        const st = await measureStatementTimes({
+          client,
+          database: bench.name,
+          url: bench.url,
+          scenario: statementScenarios[kind],
+          warmup: STATEMENT_WARMUP,
+          operations: o.cpuOps,
+          serverMode: o.serverMode,
+          logFile,
+        });
+        o.log(`statements: ${kind} ${st.totalMsPerOp} ms of logged statement time per operation`);
+        results.statements.push(st);
+      }
     }
   } finally {
     await server?.stop();

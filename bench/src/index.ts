@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { HELP, parseBenchArgs } from './args';
 import {
   type BenchOptions,
+  DEFAULT_SECTIONS,
   formatReport,
   fullPlan,
   fullRounds,
@@ -45,7 +46,7 @@ async function main() {
   }
   if (values.ops) for (const c of plan.levels) plan.measured[c] = Number(values.ops);
   plan.orgs = Math.max(plan.orgs, 4 * Math.max(...plan.levels));
-  const sections = (values.only ? values.only.split(',') : SECTIONS) as Section[];
+  const sections = (values.only ? values.only.split(',') : DEFAULT_SECTIONS) as Section[];
   for (const s of sections)
     if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s} (${SECTIONS.join(', ')})`);
   const mode = values.server as ServerMode;
@@ -69,6 +70,7 @@ async function main() {
     out: values.out ?? join(repoRoot, 'bench', 'results', quick ? 'quick.json' : 'latest.json'),
     conditions: values.conditions ?? (quick ? 'quick configuration' : 'full configuration'),
     log: (l) => console.log(`  ${l}`),
+    postgresLog: values['postgres-log'],
     profileDir: values.profile ? mkdtempSync(join(tmpdir(), 'roster-bench-profile-')) : undefined,
   };
   const results = await runBench(options);

@@ -5,6 +5,7 @@ import type { PeerVerification } from './peer';
 import type { PreparedExperiment } from './prepared';
 import type { ProfileSummary } from './profile';
 import type { RaceResult } from './race';
+import type { StatementTimes } from './statements';
 import type { InProcessCpu, WorkCount } from './work';
 
 /** Peak resident set size (MiB) of each server process over the run at the highest concurrency. */
@@ -57,6 +58,8 @@ export interface BenchResults {
   peer?: PeerResults;
   /** The two-owner race, both sides. */
   race?: RaceResult[];
+  /** Section `statements`: PostgreSQL's time per operation, statement by statement, from its log. */
+  statements?: StatementTimes[];
   work?: {
     leave: WorkCount;
     remove: WorkCount;
@@ -302,6 +305,20 @@ export function formatReport(r: BenchResults): string {
       table(
         ['hottest functions', 'where', 'ms', '%'],
         p.topFunctions.map((x) => [x.name, x.where, x.ms, x.share]),
+      ),
+    );
+  }
+  for (const st of r.statements ?? []) {
+    out.push(
+      '',
+      `PostgreSQL time per ${st.kind} by statement (server log, ${st.operations} sequential operations over HTTP, one caller): ${st.totalMsPerOp} ms logged per operation`,
+    );
+    out.push(
+      table(
+        ['phase', 'per op', 'ms/op', 'statement'],
+        st.rows
+          .filter((x) => x.msPerOp >= 0.001)
+          .map((x) => [x.phase, x.perOp, x.msPerOp, x.statement.slice(0, 100)]),
       ),
     );
   }

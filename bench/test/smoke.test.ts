@@ -131,6 +131,34 @@ describe.skipIf(!databaseUrl)('bench smoke run on PostgreSQL', () => {
   });
 });
 
+// Section `statements` reads the PostgreSQL server's log: only where it is the local Debian server's.
+const postgresLog = '/var/log/postgresql/postgresql-15-main.log';
+const canReadLog = (() => {
+  try {
+    readFileSync(postgresLog, { encoding: 'utf8', flag: 'r' }).slice(0, 1);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!databaseUrl || !canReadLog)('bench smoke run of the statements section', () => {
+  it("reads each statement of a leave and a removal back from PostgreSQL's log", async () => {
+    const r = await runBench(
+      tinyOptions({ sections: ['statements'], out: join(dir, 'statements.json'), postgresLog }),
+    );
+    expect(r.statements?.map((s) => s.kind)).toEqual(['leave', 'remove']);
+    for (const s of r.statements ?? []) {
+      const phases = s.rows.map((x) => `${x.phase} ${x.statement.split(' ')[0]}`);
+      expect(phases).toContain('statement commit');
+      expect(phases).toContain('execute select');
+      expect(s.rows.some((x) => x.phase === 'execute' && /for no key update/.test(x.statement))).toBe(true);
+      // Every logged statement of the measured operations was read (one COMMIT per operation).
+      expect(s.rows.find((x) => x.statement === 'commit')?.perOp).toBe(1);
+    }
+  });
+});
+
 describe.skipIf(!!databaseUrl)('bench smoke run without PostgreSQL', () => {
   it('measures the embedded start and writes the results', async () => {
     const r = await runBench(
