@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseBenchArgs } from '../src/args';
 import { type BenchOptions, runBench } from '../src/bench';
 import { summarizePlan } from '../src/lists';
+import { levelRanges, medianOfRounds, type OpsResult, totalOps } from '../src/ops';
 import { summarize } from '../src/stats';
 
 // A smoke run of the bench in a tiny configuration, so the code keeps working; it measures nothing
@@ -42,6 +43,38 @@ describe('bench helpers', () => {
     expect(() => parseBenchArgs(['quick'])).toThrow(/positional/i);
     expect(() => parseBenchArgs(['--', 'quick'])).toThrow(/positional/i);
     expect(() => parseBenchArgs(['--quik'])).toThrow(/unknown option/i);
+  });
+
+  it('gives each round of each level its own operations, and summarises rounds by their medians', () => {
+    const plan = { levels: [1, 4], warmup: 2, measured: { 1: 8, 4: 16 }, orgs: 16 };
+    expect(levelRanges(plan, 2).map((r) => [r.concurrency, r.round, r.warmupStart, r.start, r.end])).toEqual([
+      [1, 0, 0, 2, 10],
+      [1, 1, 10, 12, 20],
+      [4, 0, 20, 22, 38],
+      [4, 1, 38, 40, 56],
+    ]);
+    expect(totalOps(plan, 2)).toBe(56);
+    expect(totalOps(plan)).toBe(28);
+    const row = (opsPerSec: number, p99: number, serverCpuMsPerOp: number): OpsResult => ({
+      kind: 'leave',
+      driver: 'peer',
+      concurrency: 4,
+      ops: 16,
+      errors: 0,
+      opsPerSec,
+      latencyMs: { count: 16, p50: 1, p90: 2, p99, max: p99 + 1, mean: 1 },
+      serverCpuMsPerOp,
+      firstErrors: [],
+    });
+    const m = medianOfRounds([row(300, 9, 2), row(100, 30, 1), row(200, 10, 3)]);
+    expect(m).toMatchObject({
+      opsPerSec: 200,
+      ops: 48,
+      serverCpuMsPerOp: 2,
+      roundsOpsPerSec: [300, 100, 200],
+    });
+    expect(m.latencyMs).toMatchObject({ p99: 10, max: 31, count: 48 });
+    expect(medianOfRounds([row(100, 1, 1), row(200, 3, 2)]).opsPerSec).toBe(150);
   });
 
   it('summarizes latencies by nearest rank', () => {
