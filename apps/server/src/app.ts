@@ -6,6 +6,7 @@ import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/a
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import { type Authenticate, defaultAuthenticate } from './authenticate';
+import type { DevMailbox } from './mailer';
 import { normalizeOrigins } from './origin';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings, registerRateLimits } from './rate-limit';
 import { createRequestContext } from './request-context';
@@ -40,6 +41,21 @@ export interface BuildServerOptions {
   bodyLimit?: number;
   /** The built web app (apps/web/dist) to serve at `/`; not served when unset. */
   webDist?: string;
+  /**
+   * The development mailbox (no SMTP_URL): its mails are listed at `GET /dev/mailbox.json` for the web
+   * app's /dev/mail screen. Never set in production (the configuration refuses to start without SMTP).
+   */
+  devMailbox?: DevMailbox | undefined;
+}
+
+/**
+ * Paths of mailed links carry a single-use token (`/invite/<token>`, ...), and tRPC queries carry their
+ * input in the query string: request logs show neither.
+ */
+export function redactUrl(url: string): string {
+  const [path = '', query] = url.split('?', 2);
+  const redacted = path.replace(/^\/(invite|verify-email|reset-password)\/[^/]+/, '/$1/[token]');
+  return query === undefined ? redacted : `${redacted}?[redacted]`;
 }
 
 /** `Retry-After` on a CONCURRENT_CHANGE (409): the lock it waited for is usually free by then. */
@@ -52,7 +68,18 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const { db } = options;
   const authenticate = options.authenticate ?? defaultAuthenticate;
   const app = Fastify({
-    logger: { level: options.logLevel ?? 'info' },
+    logger: {
+      level: options.logLevel ?? 'info',
+      serializers: {
+        req: (request) => ({
+          method: request.method,
+          url: redactUrl(request.url),
+          host: request.host,
+          remoteAddress: request.ip,
+          remotePort: request.socket?.remotePort,
+        }),
+      },
+    },
     trustProxy: options.trustProxy ?? false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     clientErrorHandler,
@@ -102,6 +129,12 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       return reply.code(503).send({ status: 'unavailable', reason: 'DATABASE_UNREACHABLE' });
     }
   });
+
+  if (options.devMailbox) {
+    const mailbox = options.devMailbox;
+    mailbox.attachLogger(app.log);
+    app.get('/dev/mailbox.json', async () => ({ mails: mailbox.list() }));
+  }
 
   await registerApiNotFound(app);
   await app.register(fastifyTRPCPlugin, {

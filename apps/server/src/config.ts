@@ -2,72 +2,120 @@ import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const envSchema = z.object({
-  PORT: z.coerce
-    .number({ message: 'must be a number' })
-    .int('must be a whole number')
-    .min(0, 'must be between 0 and 65535')
-    .max(65535, 'must be between 0 and 65535')
-    .default(3000),
-  HOST: z.string().min(1).default('localhost'),
-  DATABASE_URL: z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => (v === '' ? undefined : v))
-    .refine((v) => v === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(v), {
-      message: 'must be a postgres:// or postgresql:// URL (leave it unset for the embedded database)',
-    })
-    .refine((v) => v === undefined || URL.canParse(v), { message: 'is not a valid URL' }),
-  /** PostgreSQL only: run queries as prepared statements (`0` for PgBouncer in transaction mode before 1.21). */
-  DATABASE_PREPARED_STATEMENTS: z
-    .enum(['0', '1', 'true', 'false'], { message: 'must be 1 or 0' })
-    .default('1')
-    .transform((v) => v === '1' || v === 'true'),
-  DATA_DIR: z.string().min(1).default('.data'),
-  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  /** Webhook dispatcher poll interval in ms; 0 turns it off. Default 1000 (0 when NODE_ENV=test). */
-  DISPATCHER_INTERVAL_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).optional(),
-  /** Attempts before an undeliverable webhook event is dead-lettered. */
-  WEBHOOK_MAX_ATTEMPTS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(100).default(8),
-  /** `1`: deliver webhooks to loopback, private and link-local addresses too (development, receivers in your network). */
-  WEBHOOK_ALLOW_PRIVATE_TARGETS: z
-    .enum(['0', '1', 'true', 'false'], { message: 'must be 1 or 0' })
-    .default('0')
-    .transform((v) => v === '1' || v === 'true'),
-  /** Calls per window per caller (signed-in user, API key; anonymous: per IP). */
-  RATE_LIMIT_MAX: z.coerce.number({ message: 'must be a number' }).int().min(1).default(600),
-  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).default(60),
-  /** Sign-in and sign-up calls per window per IP. */
-  AUTH_RATE_LIMIT_MAX: z.coerce.number({ message: 'must be a number' }).int().min(1).default(10),
-  AUTH_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).default(60),
-  /** Comma-separated origins allowed, besides the server's own, to send cookie-authenticated mutations. */
-  ALLOWED_ORIGINS: z
-    .string()
-    .optional()
-    .transform((v) =>
-      (v ?? '')
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    )
-    .refine(
-      (origins) => origins.every((origin) => /^https?:\/\/[^/\s]+\/?$/.test(origin) && URL.canParse(origin)),
-      {
-        message: 'must be comma-separated origins like https://app.example.com',
-      },
-    ),
-  /** Behind a proxy or load balancer: `true`, or the proxy's addresses; client IPs come from X-Forwarded-For. */
-  TRUST_PROXY: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v === '' || v === 'false' ? false : v === 'true' ? true : v)),
-  /** Where the built web app is; served at `/` when present. */
-  WEB_DIST: z.string().optional(),
-  /** Demo data on first start: default on for the embedded database, off on PostgreSQL; `1` or `0` forces it. */
-  SEED_DEMO: z.enum(['0', '1', 'true', 'false'], { message: 'must be 1 or 0' }).optional(),
-});
+const envSchema = z
+  .object({
+    PORT: z.coerce
+      .number({ message: 'must be a number' })
+      .int('must be a whole number')
+      .min(0, 'must be between 0 and 65535')
+      .max(65535, 'must be between 0 and 65535')
+      .default(3000),
+    HOST: z.string().min(1).default('localhost'),
+    DATABASE_URL: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v))
+      .refine((v) => v === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(v), {
+        message: 'must be a postgres:// or postgresql:// URL (leave it unset for the embedded database)',
+      })
+      .refine((v) => v === undefined || URL.canParse(v), { message: 'is not a valid URL' }),
+    /** PostgreSQL only: run queries as prepared statements (`0` for PgBouncer in transaction mode before 1.21). */
+    DATABASE_PREPARED_STATEMENTS: z
+      .enum(['0', '1', 'true', 'false'], { message: 'must be 1 or 0' })
+      .default('1')
+      .transform((v) => v === '1' || v === 'true'),
+    DATA_DIR: z.string().min(1).default('.data'),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /** Webhook dispatcher poll interval in ms; 0 turns it off. Default 1000 (0 when NODE_ENV=test). */
+    DISPATCHER_INTERVAL_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).optional(),
+    /** Attempts before an undeliverable webhook event is dead-lettered. */
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(100).default(8),
+    /** `1`: deliver webhooks to loopback, private and link-local addresses too (development, receivers in your network). */
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+      .enum(['0', '1', 'true', 'false'], { message: 'must be 1 or 0' })
+      .default('0')
+      .transform((v) => v === '1' || v === 'true'),
+    /** Calls per window per caller (signed-in user, API key; anonymous: per IP). */
+    RATE_LIMIT_MAX: z.coerce.number({ message: 'must be a number' }).int().min(1).default(600),
+    RATE_LIMIT_WINDOW_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).default(60),
+    /** Sign-in and sign-up calls per window per IP. */
+    AUTH_RATE_LIMIT_MAX: z.coerce.number({ message: 'must be a number' }).int().min(1).default(10),
+    AUTH_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).default(60),
+    /** Comma-separated origins allowed, besides the server's own, to send cookie-authenticated mutations. */
+    ALLOWED_ORIGINS: z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? '')
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      )
+      .refine(
+        (origins) =>
+          origins.every((origin) => /^https?:\/\/[^/\s]+\/?$/.test(origin) && URL.canParse(origin)),
+        {
+          message: 'must be comma-separated origins like https://app.example.com',
+        },
+      ),
+    /** Behind a proxy or load balancer: `true`, or the proxy's addresses; client IPs come from X-Forwarded-For. */
+    TRUST_PROXY: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v === '' || v === 'false' ? false : v === 'true' ? true : v)),
+    /** Where the built web app is; served at `/` when present. */
+    WEB_DIST: z.string().optional(),
+    /**
+     * Where mail goes: `smtp://user:pass@mail.example:587` (or `smtps://...`). Unset: mails are kept in the
+     * development mailbox (shown at /dev/mail, links logged); required with NODE_ENV=production.
+     */
+    SMTP_URL: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v))
+      .refine((v) => v === undefined || (/^smtps?:\/\/[^\s]+$/.test(v) && URL.canParse(v)), {
+        message: 'must be an smtp:// or smtps:// URL, like smtp://user:pass@mail.example:587',
+      }),
+    /** The From header of Roster's mails. */
+    MAIL_FROM: z.string().trim().min(3).default('Roster <no-reply@roster.localhost>'),
+    /** The web app's public URL, for the links in mails (default http://localhost:PORT; required in production). */
+    APP_URL: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v?.replace(/\/+$/, '')))
+      .refine((v) => v === undefined || (/^https?:\/\/[^\s]+$/.test(v) && URL.canParse(v)), {
+        message: 'must be an http(s) URL like https://roster.example.com',
+      }),
+    /** Mailer poll interval in ms; 0 turns it off. Default 1000 (0 when NODE_ENV=test). */
+    MAILER_INTERVAL_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).optional(),
+    /** Attempts before an undeliverable mail is dead-lettered. */
+    MAIL_MAX_ATTEMPTS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(100).default(8),
+    /** Demo data on first start: default on for the embedded database, off on PostgreSQL; `1` or `0` forces it. */
+    SEED_DEMO: z.enum(['0', '1', 'true', 'false'], { message: 'must be 1 or 0' }).optional(),
+  })
+  .superRefine((config, context) => {
+    // In production mail must really go out, to links that work: no development mailbox, no localhost.
+    if (config.NODE_ENV !== 'production') return;
+    if (!config.SMTP_URL) {
+      context.addIssue({
+        code: 'custom',
+        path: ['SMTP_URL'],
+        message:
+          'must be set when NODE_ENV=production (invitations, verification and password resets are mailed; the development mailbox is for development only)',
+      });
+    }
+    if (!config.APP_URL) {
+      context.addIssue({
+        code: 'custom',
+        path: ['APP_URL'],
+        message: 'must be set when NODE_ENV=production (the links in mails point to it)',
+      });
+    }
+  });
 
 export type Config = z.infer<typeof envSchema>;
 
@@ -95,7 +143,8 @@ function describe(env: NodeJS.ProcessEnv, path: PropertyKey[]): string {
   const value = env[String(path[0])];
   if (value === undefined) return 'nothing';
   // Never echo a database URL whole: it may hold a password.
-  if (path[0] === 'DATABASE_URL') return JSON.stringify(value.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'));
+  if (path[0] === 'DATABASE_URL' || path[0] === 'SMTP_URL')
+    return JSON.stringify(value.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'));
   return JSON.stringify(value);
 }
 

@@ -3,6 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import { type BuildServerOptions, buildServer } from './app';
 import type { Config } from './config';
 import { createDispatcher, type Dispatcher, type DispatcherSettings } from './dispatcher';
+import {
+  createDevMailbox,
+  createMailer,
+  createSmtpTransport,
+  type Mailer,
+  type MailerSettings,
+  type MailTransport,
+} from './mailer';
 import { seedDemo, shouldSeedDemo } from './seed';
 import { defaultWebDist } from './web';
 
@@ -11,6 +19,8 @@ export interface RunningServer {
   url: string;
   /** Delivers outbox events to webhooks; running unless its interval is 0 (the default under NODE_ENV=test). */
   dispatcher: Dispatcher;
+  /** Sends the mail outbox (SMTP_URL, or the development mailbox); running unless its interval is 0. */
+  mailer: Mailer;
   /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -18,7 +28,11 @@ export interface RunningServer {
 /** Opens the database, applies pending migrations, and listens. */
 export async function startServer(
   config: Config,
-  options: Omit<Partial<BuildServerOptions>, 'db'> & { dispatcher?: Partial<DispatcherSettings> } = {},
+  options: Omit<Partial<BuildServerOptions>, 'db'> & {
+    dispatcher?: Partial<DispatcherSettings>;
+    /** Mailer settings; `transport` replaces the one SMTP_URL would choose. */
+    mailer?: Partial<MailerSettings> & { transport?: MailTransport };
+  } = {},
 ): Promise<RunningServer> {
   const db = createDatabase({
     url: config.DATABASE_URL,
@@ -31,8 +45,13 @@ export async function startServer(
     await db.destroy().catch(() => {});
     throw error;
   }
-  const { dispatcher: dispatcherOptions, ...serverOptions } = options;
+  const { dispatcher: dispatcherOptions, mailer: mailerOptions, ...serverOptions } = options;
+  // Without SMTP_URL (never in production: loadConfig refuses it), mails stay in a development mailbox.
+  const devMailbox = mailerOptions?.transport || config.SMTP_URL ? undefined : createDevMailbox();
+  const transport: MailTransport =
+    mailerOptions?.transport ?? devMailbox ?? createSmtpTransport(config.SMTP_URL as string);
   const app = await buildServer({
+    devMailbox,
     db,
     logLevel: config.LOG_LEVEL,
     secureCookies: config.NODE_ENV === 'production',
@@ -69,9 +88,19 @@ export async function startServer(
     ...dispatcherOptions,
     logger: app.log,
   });
+  const mailer = createMailer(db, {
+    intervalMs: config.MAILER_INTERVAL_MS ?? (config.NODE_ENV === 'test' ? 0 : 1000),
+    maxAttempts: config.MAIL_MAX_ATTEMPTS,
+    appUrl: config.APP_URL ?? `http://localhost:${config.PORT}`,
+    from: config.MAIL_FROM,
+    ...mailerOptions,
+    transport,
+    logger: app.log,
+  });
   // Stop delivering before the database closes.
   app.addHook('preClose', async () => {
-    await dispatcher.stop();
+    await Promise.all([dispatcher.stop(), mailer.stop()]);
+    transport.close();
   });
   app.addHook('onClose', async () => {
     await db.destroy();
@@ -82,11 +111,13 @@ export async function startServer(
     `Roster listening on ${address}`,
   );
   dispatcher.start();
+  mailer.start();
   let closing: Promise<void> | undefined;
   return {
     app,
     url: address,
     dispatcher,
+    mailer,
     close: () => {
       closing ??= app.close();
       return closing;

@@ -64,6 +64,7 @@ export {
   sha256Hex,
   verifyPassword,
 } from './identity/index';
+export * from './mail/index';
 export { type AppRouter, appRouter, createCaller } from './router';
 export { canChangeRole, canManageInvitation, canRemoveMember, leavesNoOwner, type RuleActor } from './rules';
 export {

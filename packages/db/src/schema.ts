@@ -16,6 +16,16 @@ export type OrganizationStatus = (typeof ORGANIZATION_STATUSES)[number];
 export const INVITATION_STATUSES = ['pending', 'accepted', 'revoked'] as const;
 export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
 
+export const MAIL_LOCALES = ['en', 'de'] as const;
+export type MailLocale = (typeof MAIL_LOCALES)[number];
+
+/** `skipped`: nothing to send any more when its turn came (e.g. the invitation was revoked meanwhile). */
+export const MAIL_STATUSES = ['pending', 'sent', 'dead', 'skipped'] as const;
+export type MailStatus = (typeof MAIL_STATUSES)[number];
+
+export const EMAIL_TOKEN_PURPOSES = ['verify_email', 'invitation', 'password_reset'] as const;
+export type EmailTokenPurpose = (typeof EMAIL_TOKEN_PURPOSES)[number];
+
 export const OUTBOX_STATUSES = ['pending', 'delivered', 'dead'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 
@@ -36,6 +46,10 @@ export interface UsersTable {
   /** `scrypt$N$r$p$salt$hash`; null for users created by an external identity provider. */
   password_hash: string | null;
   created_at: CreatedAt;
+  /** When the holder proved the address by following a mailed link; null while unproven. */
+  email_verified_at: NullableTimestamp;
+  /** The language of the user's mails. */
+  locale: Generated<MailLocale>;
 }
 
 export interface SessionsTable {
@@ -83,6 +97,8 @@ export interface InvitationsTable {
   accepted_by: string | null;
   revoked_at: NullableTimestamp;
   revoked_by: string | null;
+  /** When its link was last queued for mailing (invitations.resend is rate-limited on it). */
+  last_mailed_at: NullableTimestamp;
 }
 
 export interface ApiKeysTable {
@@ -151,6 +167,40 @@ export interface WebhookDeliveriesTable {
   delivered_at: NullableTimestamp;
 }
 
+/**
+ * A mail to send after commit. It names what to send (`kind` + ids in `params`), never a rendered body:
+ * a link's token is minted by the mailer at delivery, so no token rests in the database in plaintext.
+ */
+export interface MailOutboxTable {
+  id: Generated<string>;
+  kind: string;
+  recipient: string;
+  locale: MailLocale;
+  params: Json;
+  status: Generated<MailStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_error: string | null;
+  created_at: CreatedAt;
+  sent_at: NullableTimestamp;
+}
+
+/** A single-use token of a mailed link; only its SHA-256 hash is stored. */
+export interface EmailTokensTable {
+  id: Generated<string>;
+  purpose: EmailTokenPurpose;
+  token_hash: string;
+  /** The address the link was mailed to: following it proves this address. */
+  email: string;
+  user_id: string | null;
+  invitation_id: string | null;
+  mail_id: string | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -162,6 +212,8 @@ export interface Database {
   outbox_events: OutboxEventsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  mail_outbox: MailOutboxTable;
+  email_tokens: EmailTokensTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -183,3 +235,5 @@ export type OutboxEvent = Selectable<OutboxEventsTable>;
 export type NewOutboxEvent = Insertable<OutboxEventsTable>;
 export type Webhook = Selectable<WebhooksTable>;
 export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
+export type MailOutboxRow = Selectable<MailOutboxTable>;
+export type EmailToken = Selectable<EmailTokensTable>;

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely/migration';
 import * as initial from './2026-11-24T0000-initial';
 import * as webhooks from './2026-11-24T0900-webhooks';
+import * as mailAndEmailProof from './2026-11-30T0100-mail-and-email-proof';
 import * as redactWebhookAuditUrls from './2026-11-30T0500-redact-webhook-audit-urls';
 
 /**
@@ -10,5 +11,6 @@ import * as redactWebhookAuditUrls from './2026-11-30T0500-redact-webhook-audit-
 export const migrations: Record<string, Migration> = {
   '2026-11-24T0000-initial': initial,
   '2026-11-24T0900-webhooks': webhooks,
+  '2026-11-30T0100-mail-and-email-proof': mailAndEmailProof,
   '2026-11-30T0500-redact-webhook-audit-urls': redactWebhookAuditUrls,
 };
