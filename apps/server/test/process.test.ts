@@ -52,7 +52,8 @@ function run(env: Record<string, string>): Started {
   return { child, output: () => out, exited };
 }
 
-async function waitFor(url: string, timeoutMs = 30_000): Promise<Response> {
+// Generous: on a shared 2-core machine a cold start (migrations, demo seed) has taken over 30 s.
+async function waitFor(url: string, timeoutMs = 240_000): Promise<Response> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -139,5 +140,5 @@ describe('the server process (embedded database)', () => {
     } finally {
       await db.destroy();
     }
-  });
+  }, 600_000);
 });
