@@ -274,7 +274,7 @@ describe.skipIf(!hasChromium)(
               viewport: { width: viewport.width, height: viewport.height },
               reducedMotion: viewport.name === 'phone' ? 'reduce' : 'no-preference',
             });
-            context.setDefaultTimeout(60_000);
+            context.setDefaultTimeout(120_000);
             try {
               if (screen.as !== 'signedOut') await signInContext(app, context, fixtures[screen.as]);
               const page = await context.newPage();

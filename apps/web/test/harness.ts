@@ -98,7 +98,7 @@ export async function newPage(app: App, locale = 'en-US'): Promise<{ context: Br
     viewport: { width: 1200, height: 900 },
   });
   // Generous waits: in CI this shares two cores with every other package's tests.
-  context.setDefaultTimeout(60_000);
+  context.setDefaultTimeout(120_000);
   const page = await context.newPage();
   return { context, page };
 }

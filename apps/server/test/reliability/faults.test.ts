@@ -170,7 +170,7 @@ describe.skipIf(!onPostgres)('faults (postgres)', () => {
           async () => {
             expect((await fetch(`${base}/readyz`)).status).toBe(200);
           },
-          { timeout: 15_000, interval: 100 },
+          { timeout: 120_000, interval: 100 },
         );
         const back = await list();
         expect(back.status).toBe(200);
