@@ -43,6 +43,19 @@ const envSchema = z
     /** Sign-in and sign-up calls per window per IP. */
     AUTH_RATE_LIMIT_MAX: z.coerce.number({ message: 'must be a number' }).int().min(1).default(10),
     AUTH_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number({ message: 'must be a number' }).int().min(1).default(60),
+    /** A shared rate-limit store for several replicas: `redis://` or `rediss://`; unset counts in memory per process. */
+    REDIS_URL: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v))
+      .refine((v) => v === undefined || (/^rediss?:\/\/[^\s]*$/.test(v) && URL.canParse(v)), {
+        message: 'must be a redis:// or rediss:// URL (leave it unset to count in memory)',
+      }),
+    /** Prefix of Roster's Redis keys, so several deployments can share one Redis. */
+    REDIS_KEY_PREFIX: z.string().min(1).default('roster:'),
+    /** How long a Redis command may take before that call is counted in memory instead. */
+    REDIS_COMMAND_TIMEOUT_MS: z.coerce.number({ message: 'must be a number' }).int().min(1).default(1000),
     /** Comma-separated origins allowed, besides the server's own, to send cookie-authenticated mutations. */
     ALLOWED_ORIGINS: z
       .string()
@@ -142,9 +155,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function describe(env: NodeJS.ProcessEnv, path: PropertyKey[]): string {
   const value = env[String(path[0])];
   if (value === undefined) return 'nothing';
-  // Never echo a database URL whole: it may hold a password.
-  if (path[0] === 'DATABASE_URL' || path[0] === 'SMTP_URL')
-    return JSON.stringify(value.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'));
+  // Never echo a database, mail or Redis URL whole: it may hold a password (Redis: often with no user).
+  if (path[0] === 'DATABASE_URL' || path[0] === 'SMTP_URL' || path[0] === 'REDIS_URL')
+    return JSON.stringify(value.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@'));
   return JSON.stringify(value);
 }
 

@@ -11,5 +11,11 @@ export {
   webhookBody,
 } from './dispatcher';
 export { isOriginAllowed } from './origin';
-export { AUTH_PROCEDURES, DEFAULT_RATE_LIMITS, type RateLimitSettings } from './rate-limit';
+export {
+  AUTH_PROCEDURES,
+  createRateLimitRedis,
+  DEFAULT_RATE_LIMITS,
+  type RateLimitSettings,
+  sharedStoreWithFallback,
+} from './rate-limit';
 export { type RunningServer, startServer } from './start';

@@ -1,6 +1,22 @@
-import fastifyRateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
+import { createRequire } from 'node:module';
+import fastifyRateLimit, {
+  type FastifyRateLimitStore,
+  type FastifyRateLimitStoreCtor,
+} from '@fastify/rate-limit';
 import { type Caller, RosterError } from '@roster/api';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Redis from 'ioredis';
+
+// The plugin's own stores (its Lua script for Redis, its LRU in memory), which it does not re-export
+// and ships without declarations.
+type StoreClass = new (
+  continueExceeding: boolean | undefined,
+  exponentialBackoff: boolean | undefined,
+  ...rest: unknown[]
+) => FastifyRateLimitStore;
+const require = createRequire(import.meta.url);
+const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as StoreClass;
+const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as StoreClass;
 
 export interface RateLimitSettings {
   /** Calls per window per caller: a signed-in user, an API key, or (anonymous) an IP address. */
@@ -11,10 +27,13 @@ export interface RateLimitSettings {
   authMax: number;
   authWindowMs: number;
   /**
-   * A shared store, for several replicas: an `ioredis` client (`new Redis(url)`), handed to
-   * @fastify/rate-limit's Redis store. Without it each process counts on its own (an in-memory LRU).
+   * A shared store, for several replicas: an `ioredis` client (`createRateLimitRedis(url)`, or
+   * `REDIS_URL` with `startServer`). Without it each process counts on its own (an in-memory LRU).
+   * While Redis cannot answer, each process counts in its own memory again (see `sharedStoreWithFallback`).
    */
-  redis?: unknown;
+  redis?: Redis;
+  /** Prefix of the Redis keys (default `roster:`), so deployments or tests can share one Redis. */
+  redisKeyPrefix?: string;
   /** Or any @fastify/rate-limit store class. */
   store?: FastifyRateLimitStoreCtor;
 }
@@ -63,11 +82,16 @@ export async function registerRateLimits(
   app: FastifyInstance,
   settings: RateLimitSettings,
 ): Promise<RateLimitCheck> {
+  const store =
+    settings.store ??
+    (settings.redis
+      ? sharedStoreWithFallback(settings.redis, `${settings.redisKeyPrefix ?? 'roster:'}rate-limit:`, app.log)
+      : undefined);
   await app.register(fastifyRateLimit, {
     global: false,
-    ...(settings.redis ? { redis: settings.redis, nameSpace: 'roster-rate-limit:' } : {}),
-    ...(settings.store ? { store: settings.store } : {}),
-    // A shared store that is down must not take the API down with it: count nothing, serve the call.
+    ...(store ? { store } : {}),
+    // A custom store that fails must not take the API down with it: count nothing, serve the call.
+    // (The Redis store does not fail: it falls back to counting in memory.)
     skipOnError: true,
   });
   const keys = new WeakMap<FastifyRequest, string>();
@@ -126,6 +150,86 @@ export async function registerRateLimits(
       throw new RosterError('RATE_LIMITED', `Too many requests; retry in ${result.ttlInSeconds} s`, {
         details: { retryAfterSeconds: result.ttlInSeconds, limit: policy.max, windowSeconds },
       });
+    }
+  };
+}
+
+/**
+ * An ioredis client suited to rate limiting: a command fails at once while Redis is unreachable (no
+ * offline queue, one try, `commandTimeoutMs` for a Redis that stops answering) so a request never waits
+ * on it, and it keeps reconnecting in the background.
+ */
+export function createRateLimitRedis(url: string, options: { commandTimeoutMs?: number } = {}): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.commandTimeoutMs ?? 1000,
+    connectTimeout: 5000,
+    // Keep trying, at most every 2 s, for as long as the process runs.
+    retryStrategy: (times) => Math.min(times * 100, 2000),
+  });
+  // Outages are logged by the store that uses the client (`sharedStoreWithFallback`).
+  redis.on('error', () => {});
+  return redis;
+}
+
+/** What the plugin hands a store's constructor and `child` (its merged limiter settings). */
+interface StoreOptions {
+  continueExceeding?: boolean;
+  exponentialBackoff?: boolean;
+  cache?: number;
+}
+
+/**
+ * @fastify/rate-limit's Redis store, falling back to its in-memory store for any call Redis cannot
+ * answer. Neither fail-closed (Redis down would refuse every call: an outage of the whole API) nor
+ * fail-open (no limit at all, sign-in guessing included): while Redis is away each process enforces the
+ * limits on its own, so N replicas allow at most N times a limit, and shared counting resumes as soon as
+ * Redis answers again.
+ */
+export function sharedStoreWithFallback(
+  redis: Redis,
+  keyPrefix: string,
+  log?: FastifyBaseLogger,
+): FastifyRateLimitStoreCtor {
+  // One line when Redis goes away and one when it is back, not one per request.
+  let down = false;
+  const wentDown = (error: Error) => {
+    if (down) return;
+    down = true;
+    log?.warn(
+      { err: error },
+      'rate-limit store (Redis) unreachable: this process counts in memory until it is back',
+    );
+  };
+  redis.on('error', wentDown);
+  redis.on('ready', () => {
+    if (down) log?.info('rate-limit store (Redis) reachable again: limits are shared');
+    down = false;
+  });
+  return class FallbackStore implements FastifyRateLimitStore {
+    private readonly shared: FastifyRateLimitStore;
+    private readonly local: FastifyRateLimitStore;
+    constructor(options: object) {
+      const { continueExceeding, exponentialBackoff, cache } = options as StoreOptions;
+      this.shared = new RedisStore(continueExceeding, exponentialBackoff, redis, keyPrefix);
+      this.local = new LocalStore(continueExceeding, exponentialBackoff, cache);
+    }
+    incr(...[key, callback, timeWindow, max]: Parameters<FastifyRateLimitStore['incr']>): void {
+      this.shared.incr(
+        key,
+        (error, result) => {
+          if (!error) return callback(null, result);
+          wentDown(error);
+          this.local.incr(key, callback, timeWindow, max);
+        },
+        timeWindow,
+        max,
+      );
+    }
+    child(routeOptions: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {
+      // One key space for every limiter (their keys say which limit they count: `api:...`, `auth:...`).
+      return new FallbackStore(routeOptions);
     }
   };
 }

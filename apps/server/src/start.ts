@@ -11,6 +11,7 @@ import {
   type MailerSettings,
   type MailTransport,
 } from './mailer';
+import { createRateLimitRedis } from './rate-limit';
 import { seedDemo, shouldSeedDemo } from './seed';
 import { defaultWebDist } from './web';
 
@@ -50,6 +51,14 @@ export async function startServer(
   const devMailbox = mailerOptions?.transport || config.SMTP_URL ? undefined : createDevMailbox();
   const transport: MailTransport =
     mailerOptions?.transport ?? devMailbox ?? createSmtpTransport(config.SMTP_URL as string);
+  // REDIS_URL: one rate-limit store for every replica (unless the caller brings its own store).
+  const ownRedis =
+    config.REDIS_URL &&
+    serverOptions.rateLimit !== false &&
+    !serverOptions.rateLimit?.redis &&
+    !serverOptions.rateLimit?.store
+      ? createRateLimitRedis(config.REDIS_URL, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS })
+      : undefined;
   const app = await buildServer({
     devMailbox,
     db,
@@ -69,6 +78,8 @@ export async function startServer(
             windowMs: config.RATE_LIMIT_WINDOW_SECONDS * 1000,
             authMax: config.AUTH_RATE_LIMIT_MAX,
             authWindowMs: config.AUTH_RATE_LIMIT_WINDOW_SECONDS * 1000,
+            redisKeyPrefix: config.REDIS_KEY_PREFIX,
+            ...(ownRedis ? { redis: ownRedis } : {}),
             ...serverOptions.rateLimit,
           },
   });
@@ -104,6 +115,7 @@ export async function startServer(
   });
   app.addHook('onClose', async () => {
     await db.destroy();
+    ownRedis?.disconnect();
   });
   const address = await app.listen({ port: config.PORT, host: config.HOST });
   app.log.info(

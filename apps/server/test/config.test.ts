@@ -36,9 +36,27 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ DATABASE_PREPARED_STATEMENTS: 'no' }, /DATABASE_PREPARED_STATEMENTS must be 1 or 0/],
     [{ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'yes' }, /WEBHOOK_ALLOW_PRIVATE_TARGETS must be 1 or 0/],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    [{ REDIS_COMMAND_TIMEOUT_MS: 'soon' }, /REDIS_COMMAND_TIMEOUT_MS must be a number/],
   ])('refuses %j, naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('counts rate limits in memory unless REDIS_URL names a Redis', () => {
+    expect(loadConfig({}).REDIS_URL).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: '' }).REDIS_URL).toBeUndefined();
+    const config = loadConfig({ REDIS_URL: 'rediss://:secret@cache.internal:6380/2' });
+    expect(config).toMatchObject({
+      REDIS_URL: 'rediss://:secret@cache.internal:6380/2',
+      REDIS_KEY_PREFIX: 'roster:',
+      REDIS_COMMAND_TIMEOUT_MS: 1000,
+    });
+  });
+
+  it('never echoes a Redis password', () => {
+    expect(() => loadConfig({ REDIS_URL: 'redis://:hunter2@host :6379' })).toThrow(/REDIS_URL must be/);
+    expect(() => loadConfig({ REDIS_URL: 'redis://:hunter2@host :6379' })).not.toThrow(/hunter2/);
   });
 
   it('never echoes a database password', () => {
