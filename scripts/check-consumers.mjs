@@ -164,6 +164,35 @@ async function call(url, path, input, headers = {}) {
   };
 }
 
+/**
+ * Typechecks again with skipLibCheck off and fails on any error in Roster's own published declarations
+ * (an import they cannot resolve, a type they name that is not there). Errors in other libraries'
+ * declarations (tRPC's optional `ws` adapter, say) are not Roster's to fix and are only counted.
+ */
+function checkRosterDeclarations(project, tsc, tsconfig) {
+  let output = '';
+  try {
+    execFileSync(
+      process.execPath,
+      [tsc, '-p', tsconfig, '--noEmit', '--skipLibCheck', 'false', '--pretty', 'false'],
+      {
+        cwd: project,
+        encoding: 'utf8',
+      },
+    );
+  } catch (error) {
+    output = `${error.stdout ?? ''}${error.stderr ?? ''}`;
+  }
+  const errors = output.split('\n').filter((line) => /error TS\d+/.test(line));
+  const ours = errors.filter(
+    (line) => line.startsWith('node_modules/@roster/') || !line.startsWith('node_modules/'),
+  );
+  if (ours.length > 0) throw new Error(`errors in Roster's declarations (${tsconfig}):\n${ours.join('\n')}`);
+  console.log(
+    `${tsconfig}: Roster's declarations check with skipLibCheck off (${errors.length} errors in other libraries)`,
+  );
+}
+
 async function query(url, path, input, headers = {}) {
   const res = await fetch(`${url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, {
     headers,
@@ -258,6 +287,7 @@ try {
 
   step('1. a React product file: typecheck, then bundle with Vite');
   run(process.execPath, [tsc, '-p', 'web/tsconfig.json'], { cwd: project });
+  checkRosterDeclarations(project, tsc, 'web/tsconfig.json');
   run(process.execPath, [join(project, 'node_modules/vite/bin/vite.js'), 'build', 'web'], { cwd: project });
   const assets = join(project, 'web/dist/assets');
   const bundle = readdirSync(assets)
@@ -273,6 +303,7 @@ try {
 
   step('2. + 3. Node scripts: typecheck');
   run(process.execPath, [tsc, '-p', 'node/tsconfig.json'], { cwd: project });
+  checkRosterDeclarations(project, tsc, 'node/tsconfig.json');
 
   step('2. createRosterClient against the packed @roster/server');
   const port = await freePort();
