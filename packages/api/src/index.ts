@@ -66,7 +66,22 @@ export {
 } from './identity/index';
 export * from './mail/index';
 export { type AppRouter, appRouter, createCaller } from './router';
-export { canChangeRole, canManageInvitation, canRemoveMember, leavesNoOwner, type RuleActor } from './rules';
+export {
+  ACCESS_RULES,
+  type AccessActor,
+  type AccessRule,
+  accessRefusal,
+  canChangeRole,
+  canManageInvitation,
+  canRemoveMember,
+  leavesNoOwner,
+  type Permission,
+  type Permissions,
+  permissionsFor,
+  type RuleActor,
+  type ScopedProcedure,
+  UNSCOPED_PROCEDURES,
+} from './rules';
 export {
   type EndMembershipParams,
   type EndMembershipResult,

@@ -1,11 +1,21 @@
 import type { Organization, Role } from '@roster/db';
 import { z } from 'zod';
-import type { ApiKeyCaller, ApiKeyScope, UserCaller } from './context';
+import type { ApiKeyCaller, UserCaller } from './context';
 import { RosterError } from './errors';
 import { rejectUnstorableText } from './input-guards';
 import { findOrganizationAccess } from './queries/access';
 import type { Db } from './queries/db';
-import type { RuleActor } from './rules';
+import {
+  ACCESS_RULES,
+  type AccessActor,
+  type AccessRule,
+  accessRefusal,
+  type RuleActor,
+  type ScopedProcedure,
+} from './rules';
+
+export type { AccessRule } from './rules';
+
 import { baseProcedure } from './trpc';
 import { id } from './validation';
 
@@ -75,13 +85,6 @@ export async function resolveOrganizationAccess(
   return { organization: row.organization, membership: null };
 }
 
-export interface AccessRule {
-  /** Roles allowed, as an allowlist (never a rank comparison). */
-  roles: readonly Role[];
-  /** The scope an API key needs; without one, API keys are refused with SESSION_REQUIRED. */
-  apiKeyScope?: ApiKeyScope;
-}
-
 function guarded(rule: AccessRule) {
   return orgProcedure.use(({ ctx, next }) => {
     assertAccess(ctx, rule);
@@ -97,15 +100,20 @@ function guardedPerson(rule: AccessRule) {
   });
 }
 
+type PeopleOnly<P extends ScopedProcedure> = (typeof ACCESS_RULES)[P] extends { apiKeyScope: string }
+  ? false
+  : true;
+
 /**
- * An org-scoped procedure restricted to an allowlist of roles (people) or one scope (API keys):
- * `requireRole({ roles: ['owner', 'admin'], apiKeyScope: 'members:write' })`. A rule without a scope
- * is for people only: the handler's `ctx.caller` is a person and `ctx.membership` theirs (declare such a
- * rule with `satisfies AccessRule`, not `: AccessRule`, so its type still says it has no scope).
+ * An org-scoped procedure guarded by its row of `ACCESS_RULES`: `requireRole('members.remove')` lets in
+ * the roles of that allowlist (people) and keys with its scope. A row without a scope is for people only:
+ * the handler's `ctx.caller` is then a person and `ctx.membership` theirs.
  */
-export function requireRole(rule: AccessRule & { apiKeyScope?: undefined }): ReturnType<typeof guardedPerson>;
-export function requireRole(rule: AccessRule): ReturnType<typeof guarded>;
-export function requireRole(rule: AccessRule) {
+export function requireRole<P extends ScopedProcedure>(
+  procedure: P,
+): PeopleOnly<P> extends true ? ReturnType<typeof guardedPerson> : ReturnType<typeof guarded>;
+export function requireRole(procedure: ScopedProcedure) {
+  const rule: AccessRule = ACCESS_RULES[procedure];
   return rule.apiKeyScope ? guarded(rule) : guardedPerson(rule);
 }
 
@@ -117,19 +125,26 @@ export function assertAccess(
   ctx: { caller: UserCaller | ApiKeyCaller; membership: { role: Role } | null },
   rule: AccessRule,
 ): void {
-  if (ctx.caller.type === 'apiKey') {
-    if (!rule.apiKeyScope) throw new RosterError('SESSION_REQUIRED');
-    if (!ctx.caller.scopes.includes(rule.apiKeyScope)) {
-      throw new RosterError('INSUFFICIENT_SCOPE', `This API key lacks the ${rule.apiKeyScope} scope`, {
-        details: { requiredScope: rule.apiKeyScope },
-      });
-    }
-    return;
+  const actor = accessActorOf(ctx);
+  const refusal = actor ? accessRefusal(actor, rule) : 'INSUFFICIENT_ROLE';
+  if (refusal === 'INSUFFICIENT_SCOPE') {
+    throw new RosterError('INSUFFICIENT_SCOPE', `This API key lacks the ${rule.apiKeyScope} scope`, {
+      details: { requiredScope: rule.apiKeyScope },
+    });
   }
-  const role = ctx.membership?.role;
-  if (!role || !rule.roles.includes(role)) {
+  if (refusal === 'INSUFFICIENT_ROLE') {
     throw new RosterError('INSUFFICIENT_ROLE', undefined, { details: { allowedRoles: rule.roles } });
   }
+  if (refusal) throw new RosterError(refusal);
+}
+
+/** The caller as the allowlists see it; null for a person without an active membership. */
+export function accessActorOf(ctx: {
+  caller: UserCaller | ApiKeyCaller;
+  membership: { role: Role } | null;
+}): AccessActor | null {
+  if (ctx.caller.type === 'apiKey') return { type: 'apiKey', scopes: ctx.caller.scopes };
+  return ctx.membership ? { type: 'user', role: ctx.membership.role } : null;
 }
 
 /** The caller as the domain rules see it: a person with their role, or an API key. */

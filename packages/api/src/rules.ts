@@ -1,4 +1,5 @@
 import type { OrganizationStatus, Role } from '@roster/db';
+import type { ApiKeyScope } from './context';
 import type { ErrorReason } from './errors';
 
 /**
@@ -6,6 +7,82 @@ import type { ErrorReason } from './errors';
  * The procedures call them twice where it matters: in the guard (fast refusal) and again under the
  * organization lock, where the answer is final.
  */
+
+/**
+ * Who may call an organization's procedure: an allowlist of roles for people (never a rank comparison),
+ * and the one scope an API key needs. Without `apiKeyScope` the procedure is for people only (keys get
+ * SESSION_REQUIRED); `'any'` lets every key of the organization in, whatever its scopes.
+ */
+export interface AccessRule {
+  roles: readonly Role[];
+  apiKeyScope?: ApiKeyScope | 'any';
+}
+
+const ALL_ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
+const MANAGERS = ['owner', 'admin'] as const;
+const OWNERS = ['owner'] as const;
+
+/**
+ * THE table of who may call which organization-scoped procedure: read by `requireRole` (the guard, and
+ * the re-check under the organization lock), by `organizations.permissions` (what the caller may do, and
+ * why not) and, through that answer, by the web app. The role matrix test checks every entry against what
+ * the procedures do. A procedure that is not organization-scoped is in `UNSCOPED_PROCEDURES` instead.
+ */
+export const ACCESS_RULES = {
+  'organizations.bySlug': { roles: ALL_ROLES, apiKeyScope: 'members:read' },
+  'organizations.permissions': { roles: ALL_ROLES, apiKeyScope: 'any' },
+  'organizations.scheduleDeletion': { roles: OWNERS },
+  'members.list': { roles: ALL_ROLES, apiKeyScope: 'members:read' },
+  'members.leave': { roles: ALL_ROLES },
+  /** Removing your own membership is a leave, open to every role. */
+  'members.remove': { roles: MANAGERS, apiKeyScope: 'members:write' },
+  'members.updateRole': { roles: MANAGERS, apiKeyScope: 'members:write' },
+  /** The immediate transfer, for automation; people use the two-step offer. */
+  'members.transferOwnership': { roles: OWNERS },
+  'invitations.create': { roles: MANAGERS, apiKeyScope: 'members:write' },
+  'invitations.list': { roles: MANAGERS, apiKeyScope: 'members:write' },
+  'invitations.revoke': { roles: MANAGERS, apiKeyScope: 'members:write' },
+  'auditLog.list': { roles: ['owner', 'admin', 'viewer'], apiKeyScope: 'audit:read' },
+  'apiKeys.create': { roles: MANAGERS },
+  'apiKeys.list': { roles: MANAGERS },
+  'apiKeys.revoke': { roles: MANAGERS },
+  'webhooks.create': { roles: OWNERS },
+  'webhooks.list': { roles: OWNERS },
+  'webhooks.delete': { roles: OWNERS },
+  'webhooks.deliveries': { roles: OWNERS },
+} as const satisfies Record<string, AccessRule>;
+
+export type ScopedProcedure = keyof typeof ACCESS_RULES;
+
+/**
+ * The procedures that are not scoped to one organization by their input, and who may call them:
+ * `anyone` (no caller needed), `people` (a signed-in person; the procedure checks its own object, such
+ * as the invitation's email).
+ */
+export const UNSCOPED_PROCEDURES = {
+  'auth.signUp': 'anyone',
+  'auth.signIn': 'anyone',
+  'auth.signOut': 'anyone',
+  'auth.me': 'people',
+  'auth.setActiveOrganization': 'people',
+  'organizations.create': 'people',
+  'organizations.listMine': 'people',
+  'invitations.listMine': 'people',
+  'invitations.accept': 'people',
+} as const satisfies Record<string, 'anyone' | 'people'>;
+
+/** The caller as the allowlists see it: a person with their role, or an API key with its scopes. */
+export type AccessActor = { type: 'user'; role: Role } | { type: 'apiKey'; scopes: readonly ApiKeyScope[] };
+
+/** Why `actor` may not call a procedure with `rule` (SESSION_REQUIRED, INSUFFICIENT_SCOPE, INSUFFICIENT_ROLE), or null. */
+export function accessRefusal(actor: AccessActor, rule: AccessRule): ErrorReason | null {
+  if (actor.type === 'apiKey') {
+    if (!rule.apiKeyScope) return 'SESSION_REQUIRED';
+    if (rule.apiKeyScope !== 'any' && !actor.scopes.includes(rule.apiKeyScope)) return 'INSUFFICIENT_SCOPE';
+    return null;
+  }
+  return rule.roles.includes(actor.role) ? null : 'INSUFFICIENT_ROLE';
+}
 
 /** Who acts: a person with their role in the organization, or an API key (acting with its scopes). */
 export type RuleActor = { type: 'user'; role: Role } | { type: 'apiKey' };
@@ -110,4 +187,126 @@ export function transferRefusal(facts: TransferFacts): ErrorReason | null {
   if (!facts.target || facts.target.isActor) return 'MEMBER_NOT_FOUND';
   if (facts.organizationStatus === 'deletion_scheduled') return 'ORGANIZATION_DELETION_SCHEDULED';
   return null;
+}
+
+export interface InvitationFacts {
+  organizationStatus: OrganizationStatus;
+  actor: RuleActor;
+  role: Role;
+}
+
+/** Why inviting someone as `role` (or revoking such an invitation) must be refused, or null. Checked under the lock too. */
+export function invitationRefusal(facts: InvitationFacts): ErrorReason | null {
+  if (!canManageInvitation(facts.actor, facts.role)) return 'INSUFFICIENT_ROLE';
+  if (facts.organizationStatus === 'deletion_scheduled') return 'ORGANIZATION_DELETION_SCHEDULED';
+  return null;
+}
+
+/** May I? `{ allowed: true }`, or `{ allowed: false, reason }` with the reason the procedure would refuse with. */
+export type Permission = { allowed: true } | { allowed: false; reason: ErrorReason };
+
+export type RolePermissions = Record<Role, Permission>;
+
+/** What `organizations.permissions` answers: every action the caller could try in the organization. */
+export interface Permissions {
+  leave: Permission;
+  /** Removing another member who has this role. */
+  remove: RolePermissions;
+  /** Changing another member's role: `changeRole[from][to]`. */
+  changeRole: Record<Role, RolePermissions>;
+  /** Inviting someone with this role. */
+  invite: RolePermissions;
+  transferOwnership: Permission;
+  scheduleDeletion: Permission;
+  manageApiKeys: Permission;
+  manageWebhooks: Permission;
+  readAuditLog: Permission;
+}
+
+/** What the permissions are computed from, read in one statement (`readOrganizationFacts`). */
+export interface OrganizationFacts {
+  status: OrganizationStatus;
+  activeOwnerCount: number;
+}
+
+const ROLE_LIST: readonly Role[] = ALL_ROLES;
+
+function permission(reason: ErrorReason | null): Permission {
+  return reason ? { allowed: false, reason } : { allowed: true };
+}
+
+function perRole(decide: (role: Role) => ErrorReason | null): RolePermissions {
+  return Object.fromEntries(ROLE_LIST.map((role) => [role, permission(decide(role))])) as RolePermissions;
+}
+
+/**
+ * Everything `actor` may do in the organization, and for each refusal the reason the procedure would
+ * give: the allowlist of `ACCESS_RULES` first (as the guard does), then the same refusal functions the
+ * procedures run under the organization lock. Targets are hypothetical: "another member with this role".
+ */
+export function permissionsFor(actor: AccessActor, organization: OrganizationFacts): Permissions {
+  const ruleActor: RuleActor = actor.type === 'apiKey' ? { type: 'apiKey' } : actor;
+  const factsActor: EndMembershipFacts['actor'] = actor.type === 'apiKey' ? { type: 'apiKey' } : actor;
+  const access = (procedure: ScopedProcedure) => accessRefusal(actor, ACCESS_RULES[procedure]);
+  const organizationStatus = organization.status;
+  // Another member who is an owner means at least two owners when the caller is one too.
+  const ownersBesides = (targetRole: Role) =>
+    targetRole === 'owner' && actor.type === 'user' && actor.role === 'owner'
+      ? Math.max(organization.activeOwnerCount, 2)
+      : organization.activeOwnerCount;
+  return {
+    leave: permission(
+      access('members.leave') ??
+        endMembershipRefusal({
+          kind: 'leave',
+          organizationStatus,
+          actor: factsActor,
+          target: actor.type === 'user' ? { role: actor.role, isActor: true } : null,
+          activeOwnerCount: organization.activeOwnerCount,
+        }),
+    ),
+    remove: perRole(
+      (role) =>
+        access('members.remove') ??
+        endMembershipRefusal({
+          kind: 'remove',
+          organizationStatus,
+          actor: factsActor,
+          target: { role, isActor: false },
+          activeOwnerCount: ownersBesides(role),
+        }),
+    ),
+    changeRole: Object.fromEntries(
+      ROLE_LIST.map((from) => [
+        from,
+        perRole(
+          (to) =>
+            access('members.updateRole') ??
+            roleChangeRefusal({
+              organizationStatus,
+              actor: factsActor,
+              target: { role: from },
+              nextRole: to,
+              activeOwnerCount: ownersBesides(from),
+            }),
+        ),
+      ]),
+    ) as Record<Role, RolePermissions>,
+    invite: perRole(
+      (role) =>
+        access('invitations.create') ?? invitationRefusal({ organizationStatus, actor: ruleActor, role }),
+    ),
+    transferOwnership: permission(
+      access('members.transferOwnership') ??
+        transferRefusal({
+          organizationStatus,
+          actorRole: actor.type === 'user' ? actor.role : null,
+          target: { role: 'admin', isActor: false },
+        }),
+    ),
+    scheduleDeletion: permission(access('organizations.scheduleDeletion')),
+    manageApiKeys: permission(access('apiKeys.create')),
+    manageWebhooks: permission(access('webhooks.create')),
+    readAuditLog: permission(access('auditLog.list')),
+  };
 }

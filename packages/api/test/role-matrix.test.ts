@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiKeyScope } from '../src/context';
 import type { ErrorReason } from '../src/errors';
 import { insertAuditEntry } from '../src/queries/audit';
+import { appRouter } from '../src/router';
+import { ACCESS_RULES, UNSCOPED_PROCEDURES } from '../src/rules';
 import {
   addMember,
   callerFor,
@@ -418,6 +420,16 @@ async function run(c: Case, f: Fixture, before: OrganizationState) {
 
 describe('role matrix', () => {
   const all = cases();
+  it('ACCESS_RULES (organization-scoped) and UNSCOPED_PROCEDURES name every procedure of the router, once', () => {
+    const named = [...Object.keys(ACCESS_RULES), ...Object.keys(UNSCOPED_PROCEDURES)];
+    expect(new Set(named).size).toBe(named.length);
+    expect(named.sort()).toEqual(Object.keys(appRouter._def.procedures).sort());
+  });
+
+  it('the matrix below covers the rows of ACCESS_RULES it names', () => {
+    for (const procedure of Object.keys(expectations)) expect(ACCESS_RULES).toHaveProperty([procedure]);
+  });
+
   it('covers every procedure x caller x target role', () => {
     expect(all.length).toBe(ACTORS.length * (6 + ALL_ROLES.length * (4 + ALL_ROLES.length)));
   });

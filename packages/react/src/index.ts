@@ -15,8 +15,6 @@ export {
   useRevokeInvitation,
 } from './hooks/invitations';
 export {
-  canLeave,
-  type LeavableOrganization,
   type LeaveOrganizationResult,
   type LeaveResult,
   type UseLeaveOrganizationOptions,
@@ -38,6 +36,13 @@ export {
   useOrganization,
   useOrganizations,
 } from './hooks/organizations';
+export {
+  canLeave,
+  type Permission,
+  type Permissions,
+  type PermissionsResult,
+  usePermissions,
+} from './hooks/permissions';
 export { type Session, type SessionUser, useSession } from './hooks/session';
 export {
   type CreateRosterTRPCClientOptions,

@@ -8,6 +8,7 @@ import {
   useLeaveOrganization,
   useMembers,
   useOrganizations,
+  usePermissions,
 } from '../src';
 import {
   auditOf,
@@ -22,6 +23,7 @@ import {
 
 interface Seen {
   organizations?: ReturnType<typeof useOrganizations>;
+  permissions?: ReturnType<typeof usePermissions>;
   leave?: ReturnType<typeof useLeaveOrganization>;
   members?: Member[];
 }
@@ -29,6 +31,7 @@ interface Seen {
 /** The current organization's members panel, as a product screen would render it. */
 function MembersPanel({ organizationId, seen }: { organizationId: string; seen: Seen }) {
   seen.members = useMembers({ organizationId }).members;
+  seen.permissions = usePermissions(organizationId);
   return null;
 }
 
@@ -79,7 +82,9 @@ describe(`useLeaveOrganization (${DB_KIND})`, () => {
     await waitFor(() => expect(seen.members).toHaveLength(2));
     const mine = result.current.organizations.data!.find((organization) => organization.id === leaving.id)!;
     expect(mine.role).toBe('member');
-    expect(result.current.leave.canLeave(mine)).toBe(true);
+    await waitFor(() => expect(result.current.permissions.data).toBeDefined());
+    expect(result.current.permissions.canLeave).toBe(true);
+    expect(result.current.leave.canLeave(result.current.permissions.data)).toBe(true);
 
     act(() => result.current.leave.mutate({ organizationId: leaving.id }));
     await waitFor(() => expect(onLeft).toHaveBeenCalledTimes(1));
@@ -244,13 +249,21 @@ describe(`useLeaveOrganization (${DB_KIND})`, () => {
     const onLeft = vi.fn();
     const { wrapper } = wrapperFor(roster, user);
     const { result } = renderHook(
-      () => ({ organizations: useOrganizations(), leave: useLeaveOrganization({ onLeft }) }),
+      () => ({
+        organizations: useOrganizations(),
+        permissions: usePermissions(organization.id),
+        leave: useLeaveOrganization({ onLeft }),
+      }),
       { wrapper },
     );
     await waitFor(() => expect(result.current.organizations.data).toHaveLength(1));
-    const mine = result.current.organizations.data![0]!;
-    // The screen can hide the action before the user tries...
-    expect(result.current.leave.canLeave(mine)).toBe(false);
+    await waitFor(() => expect(result.current.permissions.data).toBeDefined());
+    // The screen can hide the action before the user tries, and say why...
+    expect(result.current.leave.canLeave(result.current.permissions.data)).toBe(false);
+    expect(result.current.permissions.data!.leave).toEqual({
+      allowed: false,
+      reason: 'AT_LEAST_ONE_OWNER_REQUIRED',
+    });
 
     // ...and if they try anyway, the server refuses with a typed reason.
     act(() => result.current.leave.mutate({ organizationId: organization.id }));
@@ -276,11 +289,16 @@ describe(`useLeaveOrganization (${DB_KIND})`, () => {
     ]);
     const { wrapper } = wrapperFor(roster, user);
     const { result } = renderHook(
-      () => ({ organizations: useOrganizations(), leave: useLeaveOrganization() }),
+      () => ({
+        organizations: useOrganizations(),
+        permissions: usePermissions(organization.id),
+        leave: useLeaveOrganization(),
+      }),
       { wrapper },
     );
     await waitFor(() => expect(result.current.organizations.data).toHaveLength(1));
-    expect(canLeave(result.current.organizations.data![0]!)).toBe(true);
+    await waitFor(() => expect(result.current.permissions.data).toBeDefined());
+    expect(canLeave(result.current.permissions.data)).toBe(true);
     act(() => result.current.leave.mutate({ organizationId: organization.id }));
     await waitFor(() => expect(result.current.leave.isSuccess).toBe(true));
     expect(await membershipRow(roster, organization.memberships[0]!.id)).toMatchObject({

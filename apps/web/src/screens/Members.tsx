@@ -1,9 +1,9 @@
 import {
-  canLeave,
   type Member,
   useCreateInvitation,
   useInvitations,
   useMembers,
+  usePermissions,
   useRemoveMember,
   useRevokeInvitation,
   useSession,
@@ -16,10 +16,12 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorText } from '../components/ErrorText';
 import { LeaveDialog } from '../components/LeaveDialog';
 import { currentLanguage } from '../i18n';
-import { assignableRoles, canManageMembers, canRemove, invitableRoles, type Role } from '../permissions';
 import { useCurrentOrganization } from './OrgLayout';
 
 const MEMBERS_PAGE_SIZE = 10;
+
+type Role = Member['role'];
+const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'viewer'];
 
 function formatDate(value: string | Date): string {
   return new Intl.DateTimeFormat(currentLanguage(), { dateStyle: 'medium' }).format(new Date(value));
@@ -34,10 +36,11 @@ export function MembersScreen() {
   const members = useMembers({ organizationId: organization.id, limit: MEMBERS_PAGE_SIZE });
   const remove = useRemoveMember();
   const updateRole = useUpdateMemberRole();
-  // A sole owner is not offered Leave (the server would refuse): Settings shows the transfer path.
-  const mayLeave = canLeave(organization);
+  // Every action shown comes from the server's permissions answer. A sole owner is not offered Leave
+  // (the server would refuse): Settings shows the transfer path.
+  const permissions = usePermissions(organization.id);
   const [actionError, setActionError] = useState<unknown>(null);
-  const manage = canManageMembers(organization.role);
+  const invitableRoles = permissions.invitableRoles;
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   const onRemove = (member: Member) => {
@@ -91,7 +94,8 @@ export function MembersScreen() {
             {members.members.map((member) => {
               const isSelf = member.userId === session.user?.id;
               const role = member.role;
-              const roles = isSelf ? [] : assignableRoles(organization.role, role);
+              const others = isSelf ? [] : permissions.assignableRoles(role);
+              const roles = others.length > 0 ? ROLES.filter((r) => r === role || others.includes(r)) : [];
               return (
                 <tr key={member.id} data-testid={`member-${member.email}`}>
                   <th scope="row">
@@ -111,14 +115,14 @@ export function MembersScreen() {
                   </td>
                   <td>{formatDate(member.joinedAt)}</td>
                   <td className="actions">
-                    {isSelf && mayLeave && (
+                    {isSelf && permissions.canLeave && (
                       <LeaveDialog
                         organization={organization}
                         triggerLabel={t('members.leave')}
                         triggerClassName="button small danger"
                       />
                     )}
-                    {!isSelf && canRemove(organization.role, role) && (
+                    {!isSelf && permissions.canRemove(role) && (
                       <RemoveMember
                         member={member}
                         organizationName={organization.name}
@@ -148,9 +152,9 @@ export function MembersScreen() {
           </button>
         )}
       </div>
-      {manage && (
+      {invitableRoles.length > 0 && (
         <div className="columns">
-          <InviteForm organizationId={organization.id} role={organization.role} />
+          <InviteForm organizationId={organization.id} roles={invitableRoles} />
           <PendingInvitations organizationId={organization.id} />
         </div>
       )}
@@ -233,11 +237,10 @@ function RemoveMember({
   );
 }
 
-function InviteForm({ organizationId, role }: { organizationId: string; role: Role }) {
+function InviteForm({ organizationId, roles }: { organizationId: string; roles: Role[] }) {
   const { t } = useTranslation();
   const { setNotice } = useAppState();
   const invite = useCreateInvitation();
-  const roles = invitableRoles(role);
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const formElement = event.currentTarget;

@@ -1,8 +1,8 @@
 import {
-  canLeave,
   type Organization,
   trpc,
   useMembers,
+  usePermissions,
   useSession,
   useTransferOwnership,
 } from '@roster/react';
@@ -19,8 +19,13 @@ import { useCurrentOrganization } from './OrgLayout';
 export function SettingsScreen() {
   const { t } = useTranslation();
   const organization = useCurrentOrganization();
-  // The only active owner may not leave (the server would refuse): they get the transfer path instead.
-  const soleOwner = !canLeave(organization);
+  // Every action comes from the server's permissions answer. The only active owner may not leave (the
+  // server would refuse with AT_LEAST_ONE_OWNER_REQUIRED): they get the transfer path instead.
+  const permissions = usePermissions(organization.id);
+  const leave = permissions.data?.leave;
+  const soleOwner = leave?.allowed === false && leave.reason === 'AT_LEAST_ONE_OWNER_REQUIRED';
+  const mayTransfer = permissions.data?.transferOwnership.allowed === true;
+  const mayDelete = permissions.data?.scheduleDeletion.allowed === true;
   const names = { organization: organization.name };
   return (
     <div className="stack">
@@ -37,23 +42,21 @@ export function SettingsScreen() {
         </dl>
       </section>
 
-      {!soleOwner && (
+      {permissions.canLeave && (
         <section className="card danger-zone" aria-labelledby="leave-title">
           <h2 id="leave-title">{t('settings.leaveTitle')}</h2>
           <p>{t('settings.leaveText', names)}</p>
           <LeaveDialog organization={organization} triggerLabel={t('settings.leaveButton')} />
         </section>
       )}
-      {soleOwner && (
-        <>
-          <section className="card danger-zone" aria-labelledby="sole-owner-title">
-            <h2 id="sole-owner-title">{t('settings.soleOwnerTitle')}</h2>
-            <p>{t('settings.soleOwnerText', names)}</p>
-            <TransferOwnership organization={organization} />
-          </section>
-          <DeleteOrganization organization={organization} />
-        </>
+      {soleOwner && mayTransfer && (
+        <section className="card danger-zone" aria-labelledby="sole-owner-title">
+          <h2 id="sole-owner-title">{t('settings.soleOwnerTitle')}</h2>
+          <p>{t('settings.soleOwnerText', names)}</p>
+          <TransferOwnership organization={organization} />
+        </section>
       )}
+      {mayDelete && <DeleteOrganization organization={organization} />}
     </div>
   );
 }

@@ -62,3 +62,22 @@ export async function markOrganizationDeletionScheduled(trx: Db, organizationId:
     .returning(['id', 'status', 'deletion_scheduled_at'])
     .executeTakeFirst();
 }
+
+/** What `organizations.permissions` decides on besides the caller: the organization's status and owner count. */
+export async function readOrganizationFacts(db: Db, organizationId: string) {
+  const row = await db
+    .selectFrom('organizations as o')
+    .select(['o.status'])
+    .select((eb) =>
+      eb
+        .selectFrom('memberships as owners')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .whereRef('owners.organization_id', '=', 'o.id')
+        .where('owners.status', '=', 'active')
+        .where('owners.role', '=', 'owner')
+        .as('active_owner_count'),
+    )
+    .where('o.id', '=', organizationId)
+    .executeTakeFirst();
+  return row ? { status: row.status, activeOwnerCount: Number(row.active_owner_count ?? 0) } : null;
+}

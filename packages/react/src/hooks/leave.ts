@@ -2,7 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { isAbout, withReason } from '../cache';
 import type { RosterMutationResult } from '../results';
 import { type RouterInputs, type RouterOutputs, trpc } from '../trpc';
-import type { Organization } from './organizations';
+import { canLeave } from './permissions';
 
 export type LeaveResult = RouterOutputs['members']['leave'];
 
@@ -12,18 +12,6 @@ export interface UseLeaveOrganizationOptions {
    * where to go next (the caller's next active organization), or null: send them to onboarding.
    */
   onLeft?: (result: LeaveResult) => void;
-}
-
-/** What `canLeave` needs (an organization from `useOrganizations()` has it): the caller's role, the owner count. */
-export type LeavableOrganization = Pick<Organization, 'role' | 'activeOwnerCount'>;
-
-/**
- * False when the caller is the organization's only active owner: the server would refuse with
- * AT_LEAST_ONE_OWNER_REQUIRED. Takes an organization from `useOrganizations()`. It is a hint for
- * the screen; the server's check (under a lock) is the one that counts.
- */
-export function canLeave(organization: LeavableOrganization): boolean {
-  return organization.role !== 'owner' || organization.activeOwnerCount > 1;
 }
 
 export type LeaveOrganizationResult = RosterMutationResult<LeaveResult, RouterInputs['members']['leave']> & {

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { API_KEY_SCOPES } from '../../context';
 import { generateApiKey } from '../../identity/api-key-format';
 import { sha256Hex } from '../../identity/tokens';
-import { type AccessRule, requireRole } from '../../procedures';
+import { requireRole } from '../../procedures';
 import { insertApiKey } from '../../queries/api-keys';
 import { insertAuditEntry } from '../../queries/audit';
+import { ACCESS_RULES } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
 import { id, name } from '../../validation';
 
@@ -22,9 +23,9 @@ export const createApiKeyInput = z.strictObject({
  * and nowhere else: only its SHA-256 is stored. It is revoked with its creator's removal from the
  * organization (unless that removal keeps keys).
  */
-const rule = { roles: ['owner', 'admin'] } satisfies AccessRule;
+const rule = ACCESS_RULES['apiKeys.create'];
 
-export const create = requireRole(rule)
+export const create = requireRole('apiKeys.create')
   .input(createApiKeyInput)
   .mutation(async ({ ctx, input }) => {
     const userId = ctx.caller.userId;

@@ -10,7 +10,7 @@ export const listApiKeysInput = z.strictObject({
 });
 
 /** The organization's API keys, newest first, without secrets (owners and admins, people only). */
-export const list = requireRole({ roles: ['owner', 'admin'] })
+export const list = requireRole('apiKeys.list')
   .input(listApiKeysInput)
   .query(async ({ ctx, input }) => {
     const rows = await listOrganizationApiKeys(ctx.db, {

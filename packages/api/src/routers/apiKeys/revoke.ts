@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { RosterError } from '../../errors';
-import { type AccessRule, requireRole } from '../../procedures';
+import { requireRole } from '../../procedures';
 import { revokeOrganizationApiKey } from '../../queries/api-keys';
 import { insertAuditEntry } from '../../queries/audit';
+import { ACCESS_RULES } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
 
@@ -12,9 +13,9 @@ export const revokeApiKeyInput = z.strictObject({ organizationId: id, apiKeyId: 
  * Revokes one of the organization's keys (owners and admins, people only); it stops working with the
  * commit. API_KEY_NOT_FOUND for a key of another organization, an unknown one, or one already revoked.
  */
-const rule = { roles: ['owner', 'admin'] } satisfies AccessRule;
+const rule = ACCESS_RULES['apiKeys.revoke'];
 
-export const revoke = requireRole(rule)
+export const revoke = requireRole('apiKeys.revoke')
   .input(revokeApiKeyInput)
   .mutation(async ({ ctx, input }) => {
     const userId = ctx.caller.userId;

@@ -5,7 +5,7 @@ import { listAuditEntriesPage } from '../../queries/audit';
 export const listAuditLogInput = keysetPageInput;
 
 /** The organization's audit log, newest first, by keyset pages (owners, admins, viewers; keys with audit:read). */
-export const list = requireRole({ roles: ['owner', 'admin', 'viewer'], apiKeyScope: 'audit:read' })
+export const list = requireRole('auditLog.list')
   .input(listAuditLogInput)
   .query(({ ctx, input }) =>
     readKeysetPage(

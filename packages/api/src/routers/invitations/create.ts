@@ -1,34 +1,37 @@
-import type { Role } from '@roster/db';
+import type { OrganizationStatus, Role } from '@roster/db';
 import { z } from 'zod';
 import { RosterError } from '../../errors';
-import { type AccessRule, requireRole, ruleActorOf } from '../../procedures';
+import { requireRole, ruleActorOf } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
 import { isUniqueViolation } from '../../queries/db';
 import { insertInvitation, retireExpiredInvitation } from '../../queries/invitations';
-import { canManageInvitation, INVITATION_TTL_MS, type RuleActor } from '../../rules';
+import { ACCESS_RULES, INVITATION_TTL_MS, invitationRefusal, type RuleActor } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
 import { email, id, role } from '../../validation';
 
 export const createInvitationInput = z.strictObject({ organizationId: id, email, role });
 
-const rule: AccessRule = { roles: ['owner', 'admin'], apiKeyScope: 'members:write' };
+const rule = ACCESS_RULES['invitations.create'];
 
-function assertMayInvite(actor: RuleActor, role: Role) {
-  if (!canManageInvitation(actor, role)) {
+/** The refusal rules of `organizations.permissions`' `invite`, before the lock and again under it. */
+function assertMayInvite(actor: RuleActor, role: Role, organizationStatus: OrganizationStatus) {
+  const refusal = invitationRefusal({ actor, role, organizationStatus });
+  if (refusal === 'INSUFFICIENT_ROLE') {
     throw new RosterError('INSUFFICIENT_ROLE', `You may not invite someone as ${role}`, {
       details: { role },
     });
   }
+  if (refusal) throw new RosterError(refusal);
 }
 
 /**
  * Invites an email address into the organization with a role, valid for 7 days. Owners may invite any
  * role; admins (and API keys with members:write) members and viewers.
  */
-export const create = requireRole(rule)
+export const create = requireRole('invitations.create')
   .input(createInvitationInput)
   .mutation(async ({ ctx, input }) => {
-    assertMayInvite(ruleActorOf(ctx), input.role);
+    assertMayInvite(ruleActorOf(ctx), input.role, ctx.organization.status);
     // An API key invites on behalf of the person who created it (invitations name a person).
     const invitedBy = ctx.caller.type === 'user' ? ctx.caller.userId : ctx.caller.createdBy;
     try {
@@ -41,9 +44,7 @@ export const create = requireRole(rule)
           rule,
           { memberEmail: input.email },
         );
-        assertMayInvite(ruleActor, input.role);
-        if (organization.status === 'deletion_scheduled')
-          throw new RosterError('ORGANIZATION_DELETION_SCHEDULED');
+        assertMayInvite(ruleActor, input.role, organization.status);
         if (emailIsActiveMember) throw new RosterError('ALREADY_MEMBER');
         await retireExpiredInvitation(trx, input.organizationId, input.email);
         const invitation = await insertInvitation(trx, {

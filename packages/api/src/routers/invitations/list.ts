@@ -7,7 +7,7 @@ import { id } from '../../validation';
 export const listInvitationsInput = z.strictObject({ organizationId: id });
 
 /** The organization's pending invitations, newest first; `expired` ones can no longer be accepted. */
-export const list = requireRole({ roles: ['owner', 'admin'], apiKeyScope: 'members:write' })
+export const list = requireRole('invitations.list')
   .input(listInvitationsInput)
   .query(async ({ ctx, input }) => {
     const rows = await listPendingInvitations(ctx.db, input.organizationId);

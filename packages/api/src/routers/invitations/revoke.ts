@@ -1,16 +1,10 @@
 import type { Role } from '@roster/db';
 import { z } from 'zod';
 import { RosterError } from '../../errors';
-import {
-  type AccessRule,
-  assertAccess,
-  authedProcedure,
-  resolveOrganizationAccess,
-  ruleActorOf,
-} from '../../procedures';
+import { assertAccess, authedProcedure, resolveOrganizationAccess, ruleActorOf } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
 import { findInvitation, markInvitationRevoked } from '../../queries/invitations';
-import { canManageInvitation, type RuleActor } from '../../rules';
+import { ACCESS_RULES, canManageInvitation, type RuleActor } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
 
@@ -21,7 +15,7 @@ export const revokeInvitationInput = z.strictObject({ invitationId: id });
  * An unknown invitation and one of an organization the caller cannot manage look the same
  * (INVITATION_NOT_FOUND), so nothing is revealed about other organizations.
  */
-const rule: AccessRule = { roles: ['owner', 'admin'], apiKeyScope: 'members:write' };
+const rule = ACCESS_RULES['invitations.revoke'];
 
 const invitationProcedure = authedProcedure.input(revokeInvitationInput).use(async ({ ctx, input, next }) => {
   const invitation = await findInvitation(ctx.db, input.invitationId);

@@ -10,7 +10,7 @@ export const leaveInput = z.strictObject({ organizationId: id });
  * (AT_LEAST_ONE_OWNER_REQUIRED) and in an organization scheduled for deletion. Answers where the
  * client goes next: the caller's most recently joined other active organization, or null.
  */
-export const leave = requireRole({ roles: ['owner', 'admin', 'member', 'viewer'] })
+export const leave = requireRole('members.leave')
   .input(leaveInput)
   .mutation(async ({ ctx, input }) => {
     // requireRole without an API key scope lets only people through: ctx.caller is a person.

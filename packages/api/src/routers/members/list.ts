@@ -5,10 +5,7 @@ import { listActiveMembersPage } from '../../queries/memberships';
 export const listMembersInput = keysetPageInput;
 
 /** Active members in a stable order (joined first), by keyset pages: pass `nextCursor` back until it is null. */
-export const list = requireRole({
-  roles: ['owner', 'admin', 'member', 'viewer'],
-  apiKeyScope: 'members:read',
-})
+export const list = requireRole('members.list')
   .input(listMembersInput)
   .query(({ ctx, input }) =>
     readKeysetPage(

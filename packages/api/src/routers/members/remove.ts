@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { assertAccess, orgProcedure } from '../../procedures';
+import { ACCESS_RULES } from '../../rules';
 import { endMembership } from '../../services/end-membership';
 import { id } from '../../validation';
 
@@ -19,7 +20,7 @@ export const remove = orgProcedure
   .input(removeMemberInput)
   .use(({ ctx, input, next }) => {
     const removesSelf = ctx.caller.type === 'user' && ctx.membership?.id === input.memberId;
-    if (!removesSelf) assertAccess(ctx, { roles: ['owner', 'admin'], apiKeyScope: 'members:write' });
+    if (!removesSelf) assertAccess(ctx, ACCESS_RULES['members.remove']);
     return next();
   })
   .mutation(async ({ ctx, input }) => {

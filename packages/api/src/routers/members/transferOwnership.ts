@@ -6,7 +6,7 @@ import { id } from '../../validation';
 export const transferOwnershipInput = z.strictObject({ organizationId: id, memberId: id });
 
 /** An owner hands ownership to another active member: they become owner, the caller admin. */
-export const transferOwnership = requireRole({ roles: ['owner'] })
+export const transferOwnership = requireRole('members.transferOwnership')
   .input(transferOwnershipInput)
   .mutation(async ({ ctx, input }) => {
     return transfer(ctx.db, {

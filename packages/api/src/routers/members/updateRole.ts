@@ -6,7 +6,7 @@ import { id, role } from '../../validation';
 export const updateRoleInput = z.strictObject({ organizationId: id, memberId: id, role });
 
 /** Owners change any role (never leaving the organization without an owner); admins switch members and viewers. */
-export const updateRole = requireRole({ roles: ['owner', 'admin'], apiKeyScope: 'members:write' })
+export const updateRole = requireRole('members.updateRole')
   .input(updateRoleInput)
   .mutation(async ({ ctx, input }) =>
     changeMemberRole(ctx.db, {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RosterError } from '../../errors';
 import { assertAccess, authedProcedure, resolveOrganizationAccess } from '../../procedures';
 import { findOrganizationBySlug } from '../../queries/organizations';
+import { ACCESS_RULES } from '../../rules';
 import { slug } from '../../validation';
 
 export const organizationBySlugInput = z.strictObject({ slug });
@@ -16,10 +17,7 @@ export const bySlug = authedProcedure
     const found = await findOrganizationBySlug(ctx.db, input.slug);
     if (!found) throw new RosterError('ORGANIZATION_NOT_FOUND');
     const access = await resolveOrganizationAccess(ctx.db, ctx.caller, found.id);
-    assertAccess(
-      { caller: ctx.caller, membership: access.membership },
-      { roles: ['owner', 'admin', 'member', 'viewer'], apiKeyScope: 'members:read' },
-    );
+    assertAccess({ caller: ctx.caller, membership: access.membership }, ACCESS_RULES['organizations.bySlug']);
     return next({ ctx: access });
   })
   .query(({ ctx }) => ({

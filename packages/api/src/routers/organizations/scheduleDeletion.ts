@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { type AccessRule, requireRole } from '../../procedures';
+import { requireRole } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
 import { markOrganizationDeletionScheduled } from '../../queries/organizations';
+import { ACCESS_RULES } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
 
@@ -11,9 +12,9 @@ export const scheduleDeletionInput = z.strictObject({ organizationId: id });
  * Marks the organization `deletion_scheduled` (owners only, people only). From then on members can no
  * longer leave or be removed one by one: the memberships end with the organization. Idempotent.
  */
-const rule = { roles: ['owner'] } satisfies AccessRule;
+const rule = ACCESS_RULES['organizations.scheduleDeletion'];
 
-export const scheduleDeletion = requireRole(rule)
+export const scheduleDeletion = requireRole('organizations.scheduleDeletion')
   .input(scheduleDeletionInput)
   .mutation(async ({ ctx, input }) => {
     const userId = ctx.caller.userId;

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { RosterError } from '../../errors';
 import { generateWebhookSecret } from '../../events/signing';
 import { countOrganizationWebhooks, insertWebhook, redactWebhookUrl } from '../../events/webhooks';
-import { type AccessRule, requireRole } from '../../procedures';
+import { requireRole } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
+import { ACCESS_RULES } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
 
@@ -20,9 +21,9 @@ export const createWebhookInput = z.strictObject({
  * Registers a receiver for the organization's events (owners only, people only). The signing secret is in
  * this answer and nowhere else: store it on the receiving side to verify `roster-signature`.
  */
-const rule = { roles: ['owner'] } satisfies AccessRule;
+const rule = ACCESS_RULES['webhooks.create'];
 
-export const create = requireRole(rule)
+export const create = requireRole('webhooks.create')
   .input(createWebhookInput)
   .mutation(async ({ ctx, input }) => {
     const userId = ctx.caller.userId;

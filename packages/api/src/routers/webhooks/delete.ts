@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { RosterError } from '../../errors';
 import { deleteOrganizationWebhook, redactWebhookUrl } from '../../events/webhooks';
-import { type AccessRule, requireRole } from '../../procedures';
+import { requireRole } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
+import { ACCESS_RULES } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
 
 /** Stops deliveries to a webhook (owners only, people only); its pending deliveries are dropped. */
-const rule = { roles: ['owner'] } satisfies AccessRule;
+const rule = ACCESS_RULES['webhooks.delete'];
 
-export const deleteWebhook = requireRole(rule)
+export const deleteWebhook = requireRole('webhooks.delete')
   .input(z.strictObject({ organizationId: id, webhookId: id }))
   .mutation(async ({ ctx, input }) => {
     return ctx.db.transaction().execute(async (trx) => {

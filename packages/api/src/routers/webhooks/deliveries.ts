@@ -12,7 +12,7 @@ export const listDeliveriesInput = z.strictObject({
 });
 
 /** The organization's most recent webhook deliveries, newest first (owners only, people only). */
-export const deliveries = requireRole({ roles: ['owner'] })
+export const deliveries = requireRole('webhooks.deliveries')
   .input(listDeliveriesInput)
   .query(async ({ ctx, input }) => {
     const rows = await listOrganizationDeliveries(ctx.db, {

@@ -4,7 +4,7 @@ import { requireRole } from '../../procedures';
 import { id } from '../../validation';
 
 /** The organization's webhooks (owners only, people only), never with their secrets. */
-export const list = requireRole({ roles: ['owner'] })
+export const list = requireRole('webhooks.list')
   .input(z.strictObject({ organizationId: id }))
   .query(async ({ ctx, input }) => {
     const rows = await listOrganizationWebhooks(ctx.db, input.organizationId);
