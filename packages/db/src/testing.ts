@@ -41,6 +41,9 @@ export async function createTestDatabase(
     log: options.log,
     maxConnections: options.maxConnections ?? 20,
     lockTimeoutMs: options.lockTimeoutMs,
+    // Waiting for a pooled connection is waiting for readiness, not a measurement: on a loaded machine
+    // (200 concurrent leaves queued behind one organization lock) the 5 s default is not enough.
+    connectionTimeoutMs: 120_000,
   });
   return {
     db,
