@@ -5,12 +5,15 @@ import type { Database } from '@roster/db';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type Kysely, sql } from 'kysely';
+import { registerApiDocs } from './api-docs';
 import { type Authenticate, defaultAuthenticate } from './authenticate';
 import type { DevMailbox } from './mailer';
 import { normalizeOrigins } from './origin';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings, registerRateLimits } from './rate-limit';
 import { createRequestContext } from './request-context';
+import { registerRestRoutes } from './rest';
 import {
+  CONCURRENT_CHANGE_RETRY_AFTER_SECONDS,
   clientErrorHandler,
   frameworkErrors,
   registerApiNotFound,
@@ -57,9 +60,6 @@ export function redactUrl(url: string): string {
   const redacted = path.replace(/^\/(invite|verify-email|reset-password)\/[^/]+/, '/$1/[token]');
   return query === undefined ? redacted : `${redacted}?[redacted]`;
 }
-
-/** `Retry-After` on a CONCURRENT_CHANGE (409): the lock it waited for is usually free by then. */
-export const CONCURRENT_CHANGE_RETRY_AFTER_SECONDS = '1';
 
 /** 100 KiB. */
 export const DEFAULT_BODY_LIMIT = 100 * 1024;
@@ -167,6 +167,11 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       },
     } satisfies FastifyTRPCPluginOptions<typeof appRouter>['trpcOptions'],
   });
+
+  // The REST surface: the same procedures through `createRequestContext` (credentials, rate limits,
+  // the Origin check) and `createCaller`, answering RFC 9457 problems; its OpenAPI document and reference.
+  await registerRestRoutes(app, contextOptions);
+  await registerApiDocs(app);
 
   if (options.webDist) await registerWebApp(app, options.webDist);
 

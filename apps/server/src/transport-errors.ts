@@ -10,6 +10,9 @@ import {
 } from '@roster/api';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
+/** `Retry-After` on a CONCURRENT_CHANGE (409), on both doors: the lock it waited for is usually free by then. */
+export const CONCURRENT_CHANGE_RETRY_AFTER_SECONDS = '1';
+
 /** The REST surface's prefix: refusals under it are RFC 9457 problems, elsewhere tRPC's error shape. */
 export const REST_PREFIX = '/v1';
 

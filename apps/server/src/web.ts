@@ -14,7 +14,7 @@ export function defaultWebDist(): string | undefined {
 }
 
 /** Paths that belong to the server, never to the single-page app. */
-const SERVER_PATHS = /^\/(trpc|healthz|readyz)(\/|$|\?)/;
+const SERVER_PATHS = /^\/(trpc|v1|docs|healthz|readyz)(\/|$|\?)/;
 
 /**
  * Serves the built web app at `/` beside the API: its files as they are (hashed assets cached for a

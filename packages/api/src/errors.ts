@@ -123,7 +123,7 @@ export const ERROR_REASONS = {
   VALIDATION_FAILED: {
     code: 'BAD_REQUEST',
     status: 400,
-    hint: 'Fix the fields listed in error.data.issues and send the request again.',
+    hint: 'Fix the fields listed (error.data.issues on /trpc, errors in a problem) and send the request again.',
   },
   BAD_REQUEST: {
     code: 'BAD_REQUEST',

@@ -87,4 +87,10 @@ export {
   type EndMembershipResult,
   endMembership,
 } from './services/end-membership';
-export { type RosterErrorData, withRequestId } from './trpc';
+export {
+  formatRosterError,
+  type RestMethod,
+  type RosterErrorData,
+  type RosterMeta,
+  withRequestId,
+} from './trpc';

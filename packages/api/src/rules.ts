@@ -29,6 +29,7 @@ const OWNERS = ['owner'] as const;
  * the procedures do. A procedure that is not organization-scoped is in `UNSCOPED_PROCEDURES` instead.
  */
 export const ACCESS_RULES = {
+  'organizations.get': { roles: ALL_ROLES, apiKeyScope: 'members:read' },
   'organizations.bySlug': { roles: ALL_ROLES, apiKeyScope: 'members:read' },
   'organizations.permissions': { roles: ALL_ROLES, apiKeyScope: 'any' },
   'organizations.scheduleDeletion': { roles: OWNERS },

@@ -21,3 +21,14 @@ export const slug = z
 /** Keyset cursors are opaque strings. */
 export const cursor = z.string().min(1).max(200);
 export const limit = z.number().int().min(1).max(100).default(25);
+
+// Output schemas' building blocks: every answer gives times as ISO 8601 strings in UTC.
+export const isoDateTime = z.iso.datetime();
+/** A time as every answer gives it: an ISO 8601 string in UTC (`2026-11-30T09:15:00.000Z`). */
+export function isoTime(value: Date | string): string {
+  return new Date(value).toISOString();
+}
+/** A keyset page of `item`s: pass `nextCursor` back as `cursor` until it is null. */
+export function keysetPageOutput<Item extends z.ZodType>(item: Item) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}

@@ -26,6 +26,14 @@ export function bearerToken(request: AuthenticationRequest): string | null {
   return match ? match[1]! : null;
 }
 
+/** The API key a request presents: `Authorization: Bearer <key>` first, else `X-API-Key: <key>`. */
+function presentedApiKey(request: AuthenticationRequest): { presented: boolean; key: string | null } {
+  if (request.headers.authorization !== undefined) return { presented: true, key: bearerToken(request) };
+  const header = request.headers['x-api-key'];
+  if (header === undefined) return { presented: false, key: null };
+  return { presented: true, key: typeof header === 'string' ? header.trim() || null : null };
+}
+
 /** The session token from the cookie, or null. */
 export function sessionToken(request: AuthenticationRequest): string | null {
   const parsed = request.cookies?.[SESSION_COOKIE];
@@ -44,7 +52,7 @@ export function sessionToken(request: AuthenticationRequest): string | null {
 /**
  * Roster's own identity: who is calling, from the request.
  *
- * - `Authorization: Bearer rst_...`: an API key. A malformed key, or one whose checksum fails, is
+ * - `Authorization: Bearer rst_...` (or `X-API-Key: rst_...`): an API key. A malformed key, or one whose checksum fails, is
  *   refused with INVALID_API_KEY before any database lookup; an unknown or revoked key likewise.
  *   Any other bearer token is INVALID_API_KEY too (a product with its own tokens swaps this function).
  * - Otherwise the session cookie: a live session is a user caller. An unknown, expired or revoked
@@ -57,8 +65,8 @@ export async function authenticateRequest(
   db: Kysely<Database>,
   options: AuthenticateOptions = {},
 ): Promise<Caller | null> {
-  const bearer = bearerToken(request);
-  if (request.headers.authorization !== undefined) {
+  const { presented, key: bearer } = presentedApiKey(request);
+  if (presented) {
     if (!bearer || !isWellFormedApiKey(bearer)) throw new RosterError('INVALID_API_KEY');
     const key = await findLiveApiKey(db, bearer);
     if (!key) throw new RosterError('INVALID_API_KEY');

@@ -7,7 +7,7 @@ import { insertApiKey } from '../../queries/api-keys';
 import { insertAuditEntry } from '../../queries/audit';
 import { ACCESS_RULES } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
-import { id, name } from '../../validation';
+import { id, isoTime, name } from '../../validation';
 
 export const createApiKeyInput = z.strictObject({
   organizationId: id,
@@ -54,7 +54,7 @@ export const create = requireRole('apiKeys.create')
         name: row.name,
         prefix: row.prefix,
         scopes: row.scopes,
-        createdAt: row.created_at,
+        createdAt: isoTime(row.created_at),
         /** Shown once: store it now, it cannot be read again. */
         key,
       };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { requireRole } from '../../procedures';
 import { listOrganizationApiKeys } from '../../queries/api-keys';
-import { id } from '../../validation';
+import { id, isoTime } from '../../validation';
 
 export const listApiKeysInput = z.strictObject({
   organizationId: id,
@@ -24,9 +24,9 @@ export const list = requireRole('apiKeys.list')
         prefix: row.prefix,
         scopes: row.scopes,
         createdBy: { id: row.creator_id, name: row.creator_name, email: row.creator_email },
-        createdAt: row.created_at,
-        lastUsedAt: row.last_used_at,
-        revokedAt: row.revoked_at,
+        createdAt: isoTime(row.created_at),
+        lastUsedAt: row.last_used_at ? isoTime(row.last_used_at) : null,
+        revokedAt: row.revoked_at ? isoTime(row.revoked_at) : null,
         revokedReason: row.revoked_reason,
       })),
     };

@@ -5,7 +5,7 @@ import { revokeOrganizationApiKey } from '../../queries/api-keys';
 import { insertAuditEntry } from '../../queries/audit';
 import { ACCESS_RULES } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
-import { id } from '../../validation';
+import { id, isoTime } from '../../validation';
 
 export const revokeApiKeyInput = z.strictObject({ organizationId: id, apiKeyId: id });
 
@@ -30,6 +30,6 @@ export const revoke = requireRole('apiKeys.revoke')
         actorApiKeyId: null,
         metadata: { apiKeyId: row.id, name: row.name, prefix: row.prefix },
       });
-      return { id: row.id, revokedAt: row.revoked_at! };
+      return { id: row.id, revokedAt: isoTime(row.revoked_at!) };
     });
   });

@@ -1,4 +1,4 @@
-import type { OrganizationStatus, Role } from '@roster/db';
+import { INVITATION_STATUSES, type OrganizationStatus, type Role } from '@roster/db';
 import { z } from 'zod';
 import { RosterError } from '../../errors';
 import { requireRole, ruleActorOf } from '../../procedures';
@@ -7,9 +7,18 @@ import { isUniqueViolation } from '../../queries/db';
 import { insertInvitation, retireExpiredInvitation } from '../../queries/invitations';
 import { ACCESS_RULES, INVITATION_TTL_MS, invitationRefusal, type RuleActor } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
-import { email, id, role } from '../../validation';
+import { email, id, isoDateTime, role } from '../../validation';
 
 export const createInvitationInput = z.strictObject({ organizationId: id, email, role });
+export const createInvitationOutput = z.object({
+  id,
+  organizationId: id,
+  email: z.string(),
+  role,
+  status: z.enum(INVITATION_STATUSES),
+  createdAt: isoDateTime,
+  expiresAt: isoDateTime,
+});
 
 const rule = ACCESS_RULES['invitations.create'];
 
@@ -29,7 +38,26 @@ function assertMayInvite(actor: RuleActor, role: Role, organizationStatus: Organ
  * role; admins (and API keys with members:write) members and viewers.
  */
 export const create = requireRole('invitations.create')
+  .meta({
+    openapi: {
+      method: 'POST',
+      path: '/organizations/{organizationId}/invitations',
+      summary: 'Invite someone',
+      description: 'Invites an email address with a role, valid for 7 days.',
+      tags: ['invitations'],
+    },
+    reasons: [
+      'ORGANIZATION_NOT_FOUND',
+      'INSUFFICIENT_ROLE',
+      'INSUFFICIENT_SCOPE',
+      'ORGANIZATION_DELETION_SCHEDULED',
+      'ALREADY_MEMBER',
+      'INVITATION_ALREADY_PENDING',
+      'CONCURRENT_CHANGE',
+    ],
+  })
   .input(createInvitationInput)
+  .output(createInvitationOutput)
   .mutation(async ({ ctx, input }) => {
     assertMayInvite(ruleActorOf(ctx), input.role, ctx.organization.status);
     // An API key invites on behalf of the person who created it (invitations name a person).

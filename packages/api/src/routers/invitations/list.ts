@@ -1,14 +1,38 @@
+import { INVITATION_STATUSES } from '@roster/db';
 import { z } from 'zod';
 import { requireRole } from '../../procedures';
 import { listPendingInvitations } from '../../queries/invitations';
 import { isInvitationExpired } from '../../rules';
-import { id } from '../../validation';
+import { id, isoDateTime, role } from '../../validation';
 
 export const listInvitationsInput = z.strictObject({ organizationId: id });
+export const listInvitationsOutput = z.array(
+  z.object({
+    id,
+    email: z.string(),
+    role,
+    status: z.enum(INVITATION_STATUSES),
+    invitedBy: z.object({ userId: id, name: z.string().nullable(), email: z.string().nullable() }),
+    createdAt: isoDateTime,
+    expiresAt: isoDateTime,
+    /** Past `expiresAt`: it can no longer be accepted. */
+    expired: z.boolean(),
+  }),
+);
 
 /** The organization's pending invitations, newest first; `expired` ones can no longer be accepted. */
 export const list = requireRole('invitations.list')
+  .meta({
+    openapi: {
+      method: 'GET',
+      path: '/organizations/{organizationId}/invitations',
+      summary: 'List pending invitations',
+      tags: ['invitations'],
+    },
+    reasons: ['ORGANIZATION_NOT_FOUND', 'INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'],
+  })
   .input(listInvitationsInput)
+  .output(listInvitationsOutput)
   .query(async ({ ctx, input }) => {
     const rows = await listPendingInvitations(ctx.db, input.organizationId);
     const now = new Date();

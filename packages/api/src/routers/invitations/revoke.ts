@@ -9,6 +9,7 @@ import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
 
 export const revokeInvitationInput = z.strictObject({ invitationId: id });
+export const revokeInvitationOutput = z.object({ id, organizationId: id, status: z.literal('revoked') });
 
 /**
  * The guard: the invitation's organization, with the same access rules as an org-scoped procedure.
@@ -39,23 +40,38 @@ function assertMayRevoke(actor: RuleActor, role: Role) {
 }
 
 /** Revokes a pending invitation. Admins (and API keys) may revoke invitations for members and viewers. */
-export const revoke = invitationProcedure.mutation(async ({ ctx, input }) => {
-  assertMayRevoke(ruleActorOf(ctx), ctx.invitation.role);
-  const revokedBy = ctx.caller.type === 'user' ? ctx.caller.userId : null;
-  return ctx.db.transaction().execute(async (trx) => {
-    // Serialized with leaves and removals: the actor is re-read after the lock, so a key revoked by its
-    // creator's leave (or a person who left) no longer acts, even if the guard ran before that commit.
-    const { ruleActor } = await lockOrganizationForActor(trx, ctx.caller, ctx.organization.id, rule);
-    assertMayRevoke(ruleActor, ctx.invitation.role);
-    const revoked = await markInvitationRevoked(trx, input.invitationId, revokedBy);
-    if (!revoked) throw new RosterError('INVITATION_NOT_FOUND');
-    await insertAuditEntry(trx, {
-      organizationId: ctx.organization.id,
-      action: 'invitation.revoked',
-      actorUserId: revokedBy,
-      actorApiKeyId: ctx.caller.type === 'apiKey' ? ctx.caller.apiKeyId : null,
-      metadata: { invitationId: input.invitationId, email: ctx.invitation.email, role: ctx.invitation.role },
+export const revoke = invitationProcedure
+  .meta({
+    openapi: {
+      method: 'DELETE',
+      path: '/invitations/{invitationId}',
+      summary: 'Revoke an invitation',
+      tags: ['invitations'],
+    },
+    reasons: ['INVITATION_NOT_FOUND', 'INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE', 'CONCURRENT_CHANGE'],
+  })
+  .output(revokeInvitationOutput)
+  .mutation(async ({ ctx, input }) => {
+    assertMayRevoke(ruleActorOf(ctx), ctx.invitation.role);
+    const revokedBy = ctx.caller.type === 'user' ? ctx.caller.userId : null;
+    return ctx.db.transaction().execute(async (trx) => {
+      // Serialized with leaves and removals: the actor is re-read after the lock, so a key revoked by its
+      // creator's leave (or a person who left) no longer acts, even if the guard ran before that commit.
+      const { ruleActor } = await lockOrganizationForActor(trx, ctx.caller, ctx.organization.id, rule);
+      assertMayRevoke(ruleActor, ctx.invitation.role);
+      const revoked = await markInvitationRevoked(trx, input.invitationId, revokedBy);
+      if (!revoked) throw new RosterError('INVITATION_NOT_FOUND');
+      await insertAuditEntry(trx, {
+        organizationId: ctx.organization.id,
+        action: 'invitation.revoked',
+        actorUserId: revokedBy,
+        actorApiKeyId: ctx.caller.type === 'apiKey' ? ctx.caller.apiKeyId : null,
+        metadata: {
+          invitationId: input.invitationId,
+          email: ctx.invitation.email,
+          role: ctx.invitation.role,
+        },
+      });
+      return { id: revoked.id, organizationId: ctx.organization.id, status: 'revoked' as const };
     });
-    return { id: revoked.id, organizationId: ctx.organization.id, status: 'revoked' as const };
   });
-});

@@ -1,9 +1,14 @@
 import { z } from 'zod';
 import { requireRole } from '../../procedures';
 import { endMembership } from '../../services/end-membership';
-import { id } from '../../validation';
+import { id, slug } from '../../validation';
 
 export const leaveInput = z.strictObject({ organizationId: id });
+export const leaveOutput = z.object({
+  organizationId: id,
+  /** Where the client goes next: the caller's most recently joined other active organization, or null. */
+  nextOrganization: z.object({ id, slug }).nullable(),
+});
 
 /**
  * Ends the caller's own membership (any role; people only). Refused for the last active owner
@@ -11,7 +16,25 @@ export const leaveInput = z.strictObject({ organizationId: id });
  * client goes next: the caller's most recently joined other active organization, or null.
  */
 export const leave = requireRole('members.leave')
+  .meta({
+    openapi: {
+      method: 'DELETE',
+      path: '/organizations/{organizationId}/members/me',
+      summary: 'Leave the organization',
+      description:
+        'Ends the caller’s own membership (people only). Answers where to go next: another active organization, or null.',
+      tags: ['members'],
+    },
+    reasons: [
+      'SESSION_REQUIRED',
+      'ORGANIZATION_NOT_FOUND',
+      'AT_LEAST_ONE_OWNER_REQUIRED',
+      'ORGANIZATION_DELETION_SCHEDULED',
+      'CONCURRENT_CHANGE',
+    ],
+  })
   .input(leaveInput)
+  .output(leaveOutput)
   .mutation(async ({ ctx, input }) => {
     // requireRole without an API key scope lets only people through: ctx.caller is a person.
     const result = await endMembership(ctx.db, {

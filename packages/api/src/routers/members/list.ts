@@ -1,12 +1,36 @@
+import { z } from 'zod';
 import { keysetPageInput, readKeysetPage } from '../../pagination';
 import { requireRole } from '../../procedures';
 import { listActiveMembersPage } from '../../queries/memberships';
+import { id, isoDateTime, keysetPageOutput, role } from '../../validation';
 
 export const listMembersInput = keysetPageInput;
 
+export const memberOutput = z.object({
+  /** The membership id: `memberId` in the other members procedures. */
+  id,
+  userId: id,
+  email: z.string(),
+  name: z.string(),
+  role,
+  joinedAt: isoDateTime,
+});
+export const listMembersOutput = keysetPageOutput(memberOutput);
+
 /** Active members in a stable order (joined first), by keyset pages: pass `nextCursor` back until it is null. */
 export const list = requireRole('members.list')
+  .meta({
+    openapi: {
+      method: 'GET',
+      path: '/organizations/{organizationId}/members',
+      summary: 'List active members',
+      description: 'Active members in joining order, by keyset pages: pass `nextCursor` back as `cursor`.',
+      tags: ['members'],
+    },
+    reasons: ['ORGANIZATION_NOT_FOUND', 'INSUFFICIENT_SCOPE'],
+  })
   .input(listMembersInput)
+  .output(listMembersOutput)
   .query(({ ctx, input }) =>
     readKeysetPage(
       input,

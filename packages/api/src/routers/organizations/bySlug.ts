@@ -4,6 +4,7 @@ import { assertAccess, authedProcedure, resolveOrganizationAccess } from '../../
 import { findOrganizationBySlug } from '../../queries/organizations';
 import { ACCESS_RULES } from '../../rules';
 import { slug } from '../../validation';
+import { organizationOutput, organizationView } from './get';
 
 export const organizationBySlugInput = z.strictObject({ slug });
 
@@ -20,13 +21,5 @@ export const bySlug = authedProcedure
     assertAccess({ caller: ctx.caller, membership: access.membership }, ACCESS_RULES['organizations.bySlug']);
     return next({ ctx: access });
   })
-  .query(({ ctx }) => ({
-    id: ctx.organization.id,
-    slug: ctx.organization.slug,
-    name: ctx.organization.name,
-    status: ctx.organization.status,
-    deletionScheduledAt: ctx.organization.deletion_scheduled_at
-      ? new Date(ctx.organization.deletion_scheduled_at).toISOString()
-      : null,
-    role: ctx.membership?.role ?? null,
-  }));
+  .output(organizationOutput)
+  .query(({ ctx }) => organizationView(ctx));

@@ -1,9 +1,10 @@
 import { router } from '../../trpc';
 import { bySlug } from './bySlug';
 import { create } from './create';
+import { get } from './get';
 import { listMine } from './listMine';
 import { permissions } from './permissions';
 import { scheduleDeletion } from './scheduleDeletion';
 
 // Assembles this area's procedures; each procedure lives in its own file beside this one.
-export const organizationsRouter = router({ create, listMine, bySlug, permissions, scheduleDeletion });
+export const organizationsRouter = router({ create, listMine, get, bySlug, permissions, scheduleDeletion });
