@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { validate } from '@readme/openapi-parser';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { restOpenApiDocument } from '../../src/openapi';
 import { DB_KIND, useIdentityServer } from '../identity/helpers';
 
 const TYPES_FILE = fileURLToPath(new URL('./roster-v1.d.ts', import.meta.url));
@@ -129,5 +131,28 @@ describe(`the OpenAPI document at /v1/openapi.json (${DB_KIND})`, () => {
     const errorsDoc = await fetch(`${s.base}/docs/errors.md`);
     expect(errorsDoc.status).toBe(200);
     expect(await errorsDoc.text()).toContain('## AT_LEAST_ONE_OWNER_REQUIRED');
+  });
+
+  it('describes a plain Fastify route under /v1 given as an extra path, with the problems it names', async () => {
+    const document = restOpenApiDocument({
+      extraPaths: {
+        '/organizations/{organizationId}/audit-log/export': {
+          get: {
+            operationId: 'auditLog-export',
+            summary: 'Export the audit log',
+            tags: ['audit log'],
+            requestParams: { path: z.object({ organizationId: z.uuid() }) },
+            responses: {
+              200: { description: 'NDJSON', content: { 'application/x-ndjson': { schema: z.string() } } },
+            },
+            'x-roster-reasons': ['ORGANIZATION_NOT_FOUND', 'INSUFFICIENT_SCOPE'],
+          },
+        },
+      },
+    });
+    const operation = document.paths?.['/organizations/{organizationId}/audit-log/export']?.get;
+    expect(Object.keys(operation?.responses ?? {})).toEqual(['200', '401', '403', '404', '429', '500']);
+    const result = await validate(structuredClone(document) as never);
+    expect(result.valid, JSON.stringify(result)).toBe(true);
   });
 });

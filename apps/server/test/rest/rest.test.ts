@@ -1,6 +1,5 @@
 import type { ApiKeyScope } from '@roster/api';
 import type { Role } from '@roster/db';
-import createClient from 'openapi-fetch';
 import { describe, expect, it } from 'vitest';
 import {
   createKey,
@@ -8,76 +7,16 @@ import {
   membershipStatus,
   mutate,
   query,
-  type SignedUp,
   seedOrganization,
   signUp,
   startIdentityServer,
   useIdentityServer,
 } from '../identity/helpers';
-import type { paths } from './roster-v1';
+import { expectProblem, organizationWithPeople, type RestAuth, restClient } from './helpers';
 
 const s = useIdentityServer();
-
-/** A typed REST client (types generated from the served OpenAPI document), with a cookie or an API key. */
-function rest(
-  auth: { cookie?: string; apiKey?: string; xApiKey?: string; origin?: string } = {},
-  base = s.base,
-) {
-  const headers: Record<string, string> = {};
-  if (auth.cookie) headers.cookie = auth.cookie;
-  if (auth.apiKey) headers.authorization = `Bearer ${auth.apiKey}`;
-  if (auth.xApiKey) headers['x-api-key'] = auth.xApiKey;
-  if (auth.origin) headers.origin = auth.origin;
-  return createClient<paths>({ baseUrl: `${base}/v1`, headers });
-}
-
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  code: string;
-  hint: string;
-  docs: string;
-  requestId: string | null;
-  errors?: Array<{ path: string; message: string }>;
-  retryAfter?: number;
-}
-
-/** Checks an answer is an RFC 9457 problem with this status and reason, and returns it. */
-function expectProblem(response: Response, error: unknown, status: number, code: string): Problem {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const problem = error as Problem;
-  expect(problem).toMatchObject({
-    type: `/docs/errors.md#${code.toLowerCase()}`,
-    status,
-    code,
-    docs: `/docs/errors.md#${code.toLowerCase()}`,
-    instance: new URL(response.url).pathname,
-  });
-  expect(problem.title.length).toBeGreaterThan(0);
-  expect(problem.hint.length).toBeGreaterThan(0);
-  expect(problem.requestId).toBe(response.headers.get('x-request-id'));
-  return problem;
-}
-
-/** People signed up over HTTP, members of one new organization with these roles (the first is usually the owner). */
-async function organizationOf(roles: Role[]) {
-  const people: SignedUp[] = [];
-  for (const role of roles) people.push(await signUp(s.base, role));
-  const org = await seedOrganization(
-    s.db,
-    people.map((person, i) => ({ userId: person.user.id, role: roles[i]! })),
-  );
-  const members = people.map((person, i) => ({
-    ...person,
-    role: roles[i]!,
-    membershipId: org.memberships[person.user.id]!,
-  }));
-  return { id: org.id, slug: org.slug, members };
-}
+const rest = (auth: RestAuth = {}, base = s.base) => restClient(base, auth);
+const organizationOf = (roles: Role[]) => organizationWithPeople(s, roles);
 
 async function keyFor(cookie: string, organizationId: string, scopes: ApiKeyScope[]) {
   return (await createKey(s.base, cookie, organizationId, scopes)).key;
