@@ -51,6 +51,7 @@ describe(`the OpenAPI document at /v1/openapi.json (${DB_KIND})`, () => {
         'GET /organizations',
         'POST /organizations',
         'GET /organizations/{organizationId}',
+        'GET /organizations/{organizationId}/permissions',
         'GET /organizations/{organizationId}/members',
         'DELETE /organizations/{organizationId}/members/me',
         'DELETE /organizations/{organizationId}/members/{memberId}',

@@ -351,6 +351,11 @@ describe(`REST /v1 driven by a generated client (openapi-fetch, ${DB_KIND})`, ()
       deletionScheduledAt: null,
       role: 'owner',
     });
+    const may = await client.GET('/organizations/{organizationId}/permissions', {
+      params: { path: { organizationId: created.data!.id } },
+    });
+    expect(may.data?.leave).toEqual({ allowed: false, reason: 'AT_LEAST_ONE_OWNER_REQUIRED' });
+    expect(may.data?.remove.member).toEqual({ allowed: true });
     const taken = await client.POST('/organizations', { body: { name: 'Again', slug } });
     expectProblem(taken.response, taken.error, 409, 'SLUG_TAKEN');
 

@@ -44,6 +44,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/organizations/{organizationId}/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What may I do here, and if not, why not
+         * @description Every action the caller could try in the organization, each `{ allowed: true }` or `{ allowed: false, reason }`.
+         */
+        get: operations["organizations-permissions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/organizations/{organizationId}/members": {
         parameters: {
             query?: never;
@@ -750,6 +770,388 @@ export interface operations {
                         status?: 403;
                         /** @enum {string} */
                         code?: "INSUFFICIENT_SCOPE";
+                    };
+                };
+            };
+            /** @description `ORGANIZATION_NOT_FOUND`: Check the organization id; you must be an active member of it (or use a key issued by it). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 404;
+                        /** @enum {string} */
+                        code?: "ORGANIZATION_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description `RATE_LIMITED`: Wait for the number of seconds in the Retry-After header, then retry. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description `INTERNAL`: Something failed on the server; retry, and report the request id if it persists. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 500;
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+        };
+    };
+    "organizations-permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        leave: {
+                            /** @constant */
+                            allowed: true;
+                        } | {
+                            /** @constant */
+                            allowed: false;
+                            /** @enum {string} */
+                            reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                        };
+                        remove: {
+                            owner: {
+                                /** @constant */
+                                allowed: true;
+                            } | {
+                                /** @constant */
+                                allowed: false;
+                                /** @enum {string} */
+                                reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                            };
+                            admin: {
+                                /** @constant */
+                                allowed: true;
+                            } | {
+                                /** @constant */
+                                allowed: false;
+                                /** @enum {string} */
+                                reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                            };
+                            member: {
+                                /** @constant */
+                                allowed: true;
+                            } | {
+                                /** @constant */
+                                allowed: false;
+                                /** @enum {string} */
+                                reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                            };
+                            viewer: {
+                                /** @constant */
+                                allowed: true;
+                            } | {
+                                /** @constant */
+                                allowed: false;
+                                /** @enum {string} */
+                                reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                            };
+                        };
+                        changeRole: {
+                            owner: {
+                                owner: {
+                                    /** @constant */
+                                    allowed: true;
+                                } | {
+                                    /** @constant */
+                                    allowed: false;
+                                    /** @enum {string} */
+                                    reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                                };
+                                admin: {
+                                    /** @constant */
+                                    allowed: true;
+                                } | {
+                                    /** @constant */
+                                    allowed: false;
+                                    /** @enum {string} */
+                                    reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                                };
+                                member: {
+                                    /** @constant */
+                                    allowed: true;
+                                } | {
+                                    /** @constant */
+                                    allowed: false;
+                                    /** @enum {string} */
+                                    reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                                };
+                                viewer: {
+                                    /** @constant */
+                                    allowed: true;
+                                } | {
+                                    /** @constant */
+                                    allowed: false;
+                                    /** @enum {string} */
+                                    reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                                };
+                            };
+                            admin: {
+                                owner: {
+                                    /** @constant */
+                                    allowed: true;
+                                } | {
+                                    /** @constant */
+                                    allowed: false;
+                                    /** @enum {string} */
+                                    reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                                };
+                                admin: {
+                                    /** @constant */
+                                    allowed: true;
+                                } | {
+                                    /** @constant */
+                                    allowed: false;
+                                    /** @enum {string} */
+                                    reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                                };
+                                member: {
+                                    /** @constant */
+                                    allowed: true;
+                                } | {
+                                    /** @constant */
+                                    allowed: false;
+                                    /** @enum {string} */
+                                    reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                                };
+                                viewer: {
+                                    /** @constant */
+                                    allowed: true;
+                                } | {
+                                    /** @constant */
+                                    allowed: false;
+                                    /** @enum {string} */
+                                    reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                                };
+                            };
+                            member: {
+                                owner: {
+                                    /** @constant */
+                                    allowed: true;
+                                } | {
+                                    /** @constant */
+                                    allowed: false;
+                                    /** @enum {string} */
+                                    reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                                };
+                                admin: {
+                                    /** @constant */
+                                    allowed: true;
+                                } | {
+                                    /** @constant */
+                                    allowed: false;
+                                    /** @enum {string} */
+                                    reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                                };
+                                member: {
+                                    /** @constant */
+                                    allowed: true;
+                                } | {
+                                    /** @constant */
+                                    allowed: false;
+                                    /** @enum {string} */
+                                    reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                                };
+                                viewer: {
+                                    /** @constant */
+                                    allowed: true;
+                                } | {
+                                    /** @constant */
+                                    allowed: false;
+                                    /** @enum {string} */
+                                    reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                                };
+                            };
+                            viewer: {
+                                owner: {
+                                    /** @constant */
+                                    allowed: true;
+                                } | {
+                                    /** @constant */
+                                    allowed: false;
+                                    /** @enum {string} */
+                                    reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                                };
+                                admin: {
+                                    /** @constant */
+                                    allowed: true;
+                                } | {
+                                    /** @constant */
+                                    allowed: false;
+                                    /** @enum {string} */
+                                    reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                                };
+                                member: {
+                                    /** @constant */
+                                    allowed: true;
+                                } | {
+                                    /** @constant */
+                                    allowed: false;
+                                    /** @enum {string} */
+                                    reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                                };
+                                viewer: {
+                                    /** @constant */
+                                    allowed: true;
+                                } | {
+                                    /** @constant */
+                                    allowed: false;
+                                    /** @enum {string} */
+                                    reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                                };
+                            };
+                        };
+                        invite: {
+                            owner: {
+                                /** @constant */
+                                allowed: true;
+                            } | {
+                                /** @constant */
+                                allowed: false;
+                                /** @enum {string} */
+                                reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                            };
+                            admin: {
+                                /** @constant */
+                                allowed: true;
+                            } | {
+                                /** @constant */
+                                allowed: false;
+                                /** @enum {string} */
+                                reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                            };
+                            member: {
+                                /** @constant */
+                                allowed: true;
+                            } | {
+                                /** @constant */
+                                allowed: false;
+                                /** @enum {string} */
+                                reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                            };
+                            viewer: {
+                                /** @constant */
+                                allowed: true;
+                            } | {
+                                /** @constant */
+                                allowed: false;
+                                /** @enum {string} */
+                                reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                            };
+                        };
+                        transferOwnership: {
+                            /** @constant */
+                            allowed: true;
+                        } | {
+                            /** @constant */
+                            allowed: false;
+                            /** @enum {string} */
+                            reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                        };
+                        scheduleDeletion: {
+                            /** @constant */
+                            allowed: true;
+                        } | {
+                            /** @constant */
+                            allowed: false;
+                            /** @enum {string} */
+                            reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                        };
+                        manageApiKeys: {
+                            /** @constant */
+                            allowed: true;
+                        } | {
+                            /** @constant */
+                            allowed: false;
+                            /** @enum {string} */
+                            reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                        };
+                        manageWebhooks: {
+                            /** @constant */
+                            allowed: true;
+                        } | {
+                            /** @constant */
+                            allowed: false;
+                            /** @enum {string} */
+                            reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                        };
+                        readAuditLog: {
+                            /** @constant */
+                            allowed: true;
+                        } | {
+                            /** @constant */
+                            allowed: false;
+                            /** @enum {string} */
+                            reason: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_API_KEY" | "SESSION_EXPIRED" | "EMAIL_TAKEN" | "FORBIDDEN_ORIGIN" | "SESSION_REQUIRED" | "ORGANIZATION_NOT_FOUND" | "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE" | "AT_LEAST_ONE_OWNER_REQUIRED" | "ORGANIZATION_DELETION_SCHEDULED" | "MEMBER_NOT_FOUND" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "INVITATION_NOT_FOUND" | "INVITATION_EXPIRED" | "INVITATION_ALREADY_PENDING" | "API_KEY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_LIMIT_REACHED" | "VALIDATION_FAILED" | "BAD_REQUEST" | "PROCEDURE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "CONCURRENT_CHANGE" | "INTERNAL";
+                        };
+                    };
+                };
+            };
+            /** @description `VALIDATION_FAILED`: Fix the fields listed (error.data.issues on /trpc, errors in a problem) and send the request again. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 400;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: Sign in, or send an API key as "Authorization: Bearer rst_...". `INVALID_API_KEY`: The API key is malformed, unknown or revoked; create a new key in the organization settings. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
                     };
                 };
             };

@@ -44,6 +44,17 @@ export const permissionsOutput = z.object({
  * decides again under the lock.
  */
 export const permissions = requireRole('organizations.permissions')
+  .meta({
+    openapi: {
+      method: 'GET',
+      path: '/organizations/{organizationId}/permissions',
+      summary: 'What may I do here, and if not, why not',
+      description:
+        'Every action the caller could try in the organization, each `{ allowed: true }` or `{ allowed: false, reason }`.',
+      tags: ['organizations'],
+    },
+    reasons: ['ORGANIZATION_NOT_FOUND'],
+  })
   .input(permissionsInput)
   .output(permissionsOutput)
   .query(async ({ ctx, input }) => {
