@@ -1,5 +1,11 @@
 // A product's screen, written against the published @roster/react as a product team would.
-import { type ErrorReason, RosterProvider, useLeaveOrganization, useRemoveMember } from '@roster/react';
+import {
+  type ErrorReason,
+  RosterProvider,
+  useLeaveOrganization,
+  usePermissions,
+  useRemoveMember,
+} from '@roster/react';
 import { QueryClient } from '@tanstack/react-query';
 
 export function MemberRow(props: { organizationId: string; memberId: string; name: string }) {
@@ -26,19 +32,16 @@ export function MemberRow(props: { organizationId: string; memberId: string; nam
 }
 
 export function LeaveButton(props: {
-  organization: {
-    id: string;
-    name: string;
-    role: 'owner' | 'admin' | 'member' | 'viewer';
-    activeOwnerCount: number;
-  };
+  organization: { id: string; name: string };
   navigate: (to: string) => void;
 }) {
   const leave = useLeaveOrganization({
     onLeft: ({ nextOrganization }) =>
       props.navigate(nextOrganization ? `/app/${nextOrganization.slug}` : '/app/onboarding'),
   });
-  if (!leave.canLeave(props.organization)) return <p>Transfer ownership first.</p>;
+  // "May I leave?" from the server's own rules: a sole owner is offered the transfer instead.
+  const permissions = usePermissions(props.organization.id);
+  if (!permissions.canLeave) return <p>Transfer ownership first.</p>;
   // @ts-expect-error a misspelled reason is a type error here too
   const misspelled = leave.reason === 'AT_LEAST_ONE_OWNER_REQUIRD';
   return (
@@ -64,7 +67,7 @@ export function App() {
         <MemberRow organizationId="org_1" memberId="mem_1" name="Ada" />
       </ul>
       <LeaveButton
-        organization={{ id: 'org_1', name: 'Acme', role: 'member', activeOwnerCount: 1 }}
+        organization={{ id: 'org_1', name: 'Acme' }}
         navigate={(to) => window.location.assign(to)}
       />
     </RosterProvider>
