@@ -104,6 +104,10 @@ export async function startServerProcess(options: {
     cwd: options.script?.cwd ?? serverDir,
     env: {
       ...process.env,
+      // NODE_ENV=production requires a mail server and the public URL; the bench sends no mail.
+      SMTP_URL: 'smtp://127.0.0.1:9',
+      APP_URL: `http://127.0.0.1:${port}`,
+      MAILER_INTERVAL_MS: '0',
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: 'warn',
