@@ -1,5 +1,20 @@
 import { z } from 'zod';
 
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `5s,5m,2h` in milliseconds; null when a part is not a duration (or there are more than 20). */
+export function parseDurations(value: string): number[] | null {
+  const parts = value.split(',').map((part) => part.trim());
+  if (parts.length > 20) return null;
+  const durations: number[] = [];
+  for (const part of parts) {
+    const match = /^(\d{1,9})(ms|s|m|h|d)$/.exec(part);
+    if (!match) return null;
+    durations.push(Number(match[1]) * DURATION_UNITS_MS[match[2]!]!);
+  }
+  return durations;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z
@@ -30,8 +45,18 @@ const envSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     /** Webhook dispatcher poll interval in ms; 0 turns it off. Default 1000 (0 when NODE_ENV=test). */
     DISPATCHER_INTERVAL_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).optional(),
-    /** Attempts before an undeliverable webhook event is dead-lettered. */
-    WEBHOOK_MAX_ATTEMPTS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(100).default(8),
+    /**
+     * Delays between webhook delivery attempts, comma-separated (`5s,5m,30m,2h,5h,10h,10h`, the default);
+     * a delivery that failed once plus once per delay is dead-lettered. Units: ms, s, m, h, d.
+     */
+    WEBHOOK_RETRY_SCHEDULE: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v.trim() === '' ? undefined : v))
+      .refine((v) => v === undefined || parseDurations(v) !== null, {
+        message: 'must be comma-separated durations like 5s,5m,30m,2h (units ms, s, m, h, d; at most 20)',
+      })
+      .transform((v) => (v === undefined ? undefined : (parseDurations(v) as number[]))),
     /** `1`: deliver webhooks to loopback, private and link-local addresses too (development, receivers in your network). */
     WEBHOOK_ALLOW_PRIVATE_TARGETS: z
       .enum(['0', '1', 'true', 'false'], { message: 'must be 1 or 0' })

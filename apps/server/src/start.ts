@@ -94,7 +94,7 @@ export async function startServer(
   }
   const dispatcher = createDispatcher(db, {
     intervalMs: config.DISPATCHER_INTERVAL_MS ?? (config.NODE_ENV === 'test' ? 0 : 1000),
-    maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    ...(config.WEBHOOK_RETRY_SCHEDULE ? { retryScheduleMs: config.WEBHOOK_RETRY_SCHEDULE } : {}),
     allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
     ...dispatcherOptions,
     logger: app.log,

@@ -83,6 +83,8 @@ export interface WebhookRequest {
   timeoutMs: number;
   /** Deliver to loopback and private addresses too (development, receivers inside your network). */
   allowPrivateTargets: boolean;
+  /** Aborts the request (the dispatcher is stopping). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -98,7 +100,8 @@ export function postWebhook(request: WebhookRequest): Promise<{ statusCode: numb
     return Promise.reject(new WebhookTargetRefusedError(host));
   }
   const transport = url.protocol === 'https:' ? https : http;
-  const signal = AbortSignal.timeout(request.timeoutMs);
+  const timeout = AbortSignal.timeout(request.timeoutMs);
+  const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
   return new Promise((resolve, reject) => {
     const req = transport.request(
       url,
@@ -116,7 +119,7 @@ export function postWebhook(request: WebhookRequest): Promise<{ statusCode: numb
         res.resume();
       },
     );
-    req.on('error', (error) => reject(signal.aborted ? timeoutError(error) : error));
+    req.on('error', (error) => reject(timeout.aborted ? timeoutError(error) : error));
     req.end(request.body);
   });
 }

@@ -35,12 +35,14 @@ export {
   rosterErrorOf,
 } from './errors';
 export {
-  type ClaimedEvent,
-  claimDueEvents,
+  type ClaimedDelivery,
+  claimDueDeliveries,
+  type DeliveryOutcome,
+  type DeliveryStatus,
   enqueueEvent,
-  pendingDeliveries,
-  recordDeliveryAttempt,
-  settleEvent,
+  fanOutWebhookEvents,
+  releaseDelivery,
+  settleDelivery,
 } from './events/outbox';
 export {
   generateWebhookSecret,
@@ -49,6 +51,13 @@ export {
   verifyWebhookSignature,
   WEBHOOK_HEADERS,
 } from './events/signing';
+export {
+  type EventActor,
+  ROSTER_EVENT_TYPES,
+  type RosterEvent,
+  type RosterEventPayloads,
+  type RosterEventType,
+} from './events/types';
 export {
   type AuthenticateOptions,
   type AuthenticationRequest,

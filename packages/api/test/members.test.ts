@@ -372,12 +372,13 @@ describe('members.remove', () => {
     });
     const event = await t.db
       .selectFrom('outbox_events')
-      .select(['type', 'payload', 'status'])
+      .select(['type', 'payload', 'webhook_fanout_at'])
       .where('organization_id', '=', organization.id)
       .executeTakeFirstOrThrow();
     expect(event).toMatchObject({
       type: 'member.removed',
-      status: 'pending',
+      // Not yet handed to the webhook consumer.
+      webhook_fanout_at: null,
       payload: {
         membershipId: member.membership.id,
         reason: 'removed',

@@ -129,18 +129,18 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
+/**
+ * The outbox: what happened, written in the transaction of the change. Append-only; each consumer keeps
+ * its own delivery state (webhooks: `webhook_fanout_at` here and `webhook_deliveries`).
+ */
 export interface OutboxEventsTable {
   id: Generated<string>;
   organization_id: string;
   type: string;
   payload: Json;
-  status: Generated<OutboxStatus>;
-  attempts: Generated<number>;
-  /** Defaults to now(); the dispatcher moves it forward (claim lease, retry backoff). */
-  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
-  last_error: string | null;
   created_at: CreatedAt;
-  delivered_at: NullableTimestamp;
+  /** When the webhook consumer wrote this event's deliveries; null until then. */
+  webhook_fanout_at: NullableTimestamp;
 }
 
 export interface WebhooksTable {
@@ -148,19 +148,32 @@ export interface WebhooksTable {
   organization_id: string;
   url: string;
   description: string | null;
-  /** The HMAC signing secret (`whsec_...`): shown once at creation, never listed. */
-  secret: string;
+  /** Legacy plain signing secret; the server encrypts it into `secret_ciphertext` at start and clears it. */
+  secret: string | null;
+  /** The signing secret (`whsec_...`), AES-256-GCM under WEBHOOK_SECRETS_KEY: shown once, never listed. */
+  secret_ciphertext: string | null;
+  /** The event types this endpoint receives; null: every type. */
+  event_types: string[] | null;
+  /** Failed attempts in a row (circuit breaker); 0 after a success. */
+  consecutive_failures: Generated<number>;
+  /** While in the future, the circuit is open: nothing is sent to this endpoint. */
+  paused_until: NullableTimestamp;
   created_by: string | null;
   created_at: CreatedAt;
 }
 
-/** One row per (outbox event, webhook): whether that receiver has acknowledged the event. */
+/** One row per (outbox event, webhook): that receiver's delivery, with its own schedule. */
 export interface WebhookDeliveriesTable {
   id: Generated<string>;
   event_id: string;
   webhook_id: string;
   status: Generated<OutboxStatus>;
   attempts: Generated<number>;
+  /** Due from then (also the lease while an attempt is in flight). */
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_attempt_at: NullableTimestamp;
+  /** Set by a redelivery (one more attempt); null: the dispatcher's retry schedule decides. */
+  max_attempts: number | null;
   last_status_code: number | null;
   last_error: string | null;
   created_at: CreatedAt;

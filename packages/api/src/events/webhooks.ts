@@ -22,6 +22,8 @@ export async function insertWebhook(
     url: string;
     description: string | null;
     secret: string;
+    /** null: every event type. */
+    eventTypes: string[] | null;
     createdBy: string;
   },
 ) {
@@ -32,9 +34,10 @@ export async function insertWebhook(
       url: values.url,
       description: values.description,
       secret: values.secret,
+      event_types: values.eventTypes,
       created_by: values.createdBy,
     })
-    .returning(['id', 'url', 'description', 'created_at'])
+    .returning(['id', 'url', 'description', 'event_types', 'created_at'])
     .executeTakeFirstOrThrow();
 }
 
@@ -42,7 +45,16 @@ export async function insertWebhook(
 export async function listOrganizationWebhooks(db: Db, organizationId: string) {
   return db
     .selectFrom('webhooks')
-    .select(['id', 'url', 'description', 'created_by', 'created_at'])
+    .select([
+      'id',
+      'url',
+      'description',
+      'event_types',
+      'consecutive_failures',
+      'paused_until',
+      'created_by',
+      'created_at',
+    ])
     .where('organization_id', '=', organizationId)
     .orderBy('created_at')
     .orderBy('id')
@@ -70,10 +82,13 @@ export async function countOrganizationWebhooks(db: Db, organizationId: string):
   return Number(row.n);
 }
 
-/** The organization's most recent deliveries, newest first, optionally of one status (e.g. `dead`). */
+/**
+ * The organization's most recent deliveries, newest first, optionally of one endpoint and of one status
+ * (e.g. `dead`).
+ */
 export async function listOrganizationDeliveries(
   db: Db,
-  params: { organizationId: string; status?: OutboxStatus; limit: number },
+  params: { organizationId: string; webhookId?: string; status?: OutboxStatus; limit: number },
 ) {
   let query = db
     .selectFrom('webhook_deliveries as d')
@@ -89,10 +104,13 @@ export async function listOrganizationDeliveries(
       'd.attempts',
       'd.last_status_code',
       'd.last_error',
+      'd.next_attempt_at',
+      'd.last_attempt_at',
       'd.created_at',
       'd.delivered_at',
     ])
     .where('w.organization_id', '=', params.organizationId);
+  if (params.webhookId) query = query.where('d.webhook_id', '=', params.webhookId);
   if (params.status) query = query.where('d.status', '=', params.status);
   return query.orderBy('d.created_at', 'desc').orderBy('d.id', 'desc').limit(params.limit).execute();
 }

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { RosterEvent } from '../events/types';
 import { type Db, KEYSET_TIME_FORMAT } from './db';
 
 export interface AuditEntryInput {
@@ -34,7 +35,7 @@ export async function insertAuditEntry(trx: Db, entry: AuditEntryInput): Promise
 export async function insertAuditEntryAndEvent(
   trx: Db,
   entry: AuditEntryInput,
-  event: { type: string; payload: Record<string, unknown> },
+  event: RosterEvent,
 ): Promise<void> {
   const a = auditValues(entry);
   await sql`

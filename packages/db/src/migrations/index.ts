@@ -3,6 +3,7 @@ import * as initial from './2026-11-24T0000-initial';
 import * as webhooks from './2026-11-24T0900-webhooks';
 import * as mailAndEmailProof from './2026-11-30T0100-mail-and-email-proof';
 import * as redactWebhookAuditUrls from './2026-11-30T0500-redact-webhook-audit-urls';
+import * as webhookConsumer from './2026-11-30T0500-webhook-consumer';
 
 /**
  * Every migration, by name. Names are date-prefixed so they sort in the order they apply.
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24T0900-webhooks': webhooks,
   '2026-11-30T0100-mail-and-email-proof': mailAndEmailProof,
   '2026-11-30T0500-redact-webhook-audit-urls': redactWebhookAuditUrls,
+  '2026-11-30T0500-webhook-consumer': webhookConsumer,
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RosterError } from '../../errors';
 import { generateWebhookSecret } from '../../events/signing';
+import { ROSTER_EVENT_TYPES } from '../../events/types';
 import { countOrganizationWebhooks, insertWebhook, redactWebhookUrl } from '../../events/webhooks';
 import { requireRole } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
@@ -15,6 +16,13 @@ export const createWebhookInput = z.strictObject({
   organizationId: id,
   url: z.url({ protocol: /^https?$/, message: 'Expected an http:// or https:// URL' }).max(2000),
   description: z.string().trim().max(200).optional(),
+  /** The event types this endpoint receives; left out: every type, including types added later. */
+  eventTypes: z
+    .array(z.enum(ROSTER_EVENT_TYPES))
+    .min(1)
+    .max(ROSTER_EVENT_TYPES.length)
+    .refine((types) => new Set(types).size === types.length, { message: 'Each event type at most once' })
+    .optional(),
 });
 
 /**
@@ -44,6 +52,7 @@ export const create = requireRole('webhooks.create')
         url: input.url,
         description: input.description || null,
         secret,
+        eventTypes: input.eventTypes ?? null,
         createdBy: userId,
       });
       await insertAuditEntry(trx, {
@@ -57,6 +66,7 @@ export const create = requireRole('webhooks.create')
         id: webhook.id,
         url: webhook.url,
         description: webhook.description,
+        eventTypes: webhook.event_types,
         createdAt: webhook.created_at,
         /** Shown once: keep it to verify signatures. */
         secret,

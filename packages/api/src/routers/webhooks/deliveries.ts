@@ -6,6 +6,8 @@ import { id, limit } from '../../validation';
 
 export const listDeliveriesInput = z.strictObject({
   organizationId: id,
+  /** Only this endpoint's deliveries. */
+  webhookId: id.optional(),
   /** `dead` lists the dead letters: deliveries that failed every attempt, with their last error. */
   status: z.enum(OUTBOX_STATUSES).optional(),
   limit,
@@ -17,6 +19,7 @@ export const deliveries = requireRole('webhooks.deliveries')
   .query(async ({ ctx, input }) => {
     const rows = await listOrganizationDeliveries(ctx.db, {
       organizationId: input.organizationId,
+      webhookId: input.webhookId,
       status: input.status,
       limit: input.limit,
     });
@@ -30,6 +33,9 @@ export const deliveries = requireRole('webhooks.deliveries')
       attempts: d.attempts,
       lastStatusCode: d.last_status_code,
       lastError: d.last_error,
+      /** When a pending delivery is due (next attempt). */
+      nextAttemptAt: d.status === 'pending' ? d.next_attempt_at : null,
+      lastAttemptAt: d.last_attempt_at,
       createdAt: d.created_at,
       deliveredAt: d.delivered_at,
     }));

@@ -12,6 +12,11 @@ export const list = requireRole('webhooks.list')
       id: w.id,
       url: w.url,
       description: w.description,
+      /** null: every event type. */
+      eventTypes: w.event_types,
+      /** Failed attempts in a row; at 5 the circuit opens and deliveries pause until `pausedUntil`. */
+      consecutiveFailures: w.consecutive_failures,
+      pausedUntil: w.paused_until,
       createdBy: w.created_by,
       createdAt: w.created_at,
     }));
