@@ -13,6 +13,8 @@ declare global {
   const memberId: string;
   const invitationId: string;
   const memberUserId: string;
+  /** A webhook of the organization (see "Reliability and events"). */
+  const webhookId: string;
   const adminUserId: string;
   const email: string;
   const password: string;

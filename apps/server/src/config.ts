@@ -57,6 +57,16 @@ const envSchema = z
         message: 'must be comma-separated durations like 5s,5m,30m,2h (units ms, s, m, h, d; at most 20)',
       })
       .transform((v) => (v === undefined ? undefined : (parseDurations(v) as number[]))),
+    /**
+     * The key (at least 32 characters) that webhook signing secrets are encrypted under (AES-256-GCM).
+     * Required when NODE_ENV=production; elsewhere a public development key is used. Changing it makes the
+     * stored secrets unreadable: rotate every webhook's secret after.
+     */
+    WEBHOOK_SECRETS_KEY: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v === '' ? undefined : v))
+      .refine((v) => v === undefined || v.length >= 32, { message: 'must be at least 32 characters' }),
     /** `1`: deliver webhooks to loopback, private and link-local addresses too (development, receivers in your network). */
     WEBHOOK_ALLOW_PRIVATE_TARGETS: z
       .enum(['0', '1', 'true', 'false'], { message: 'must be 1 or 0' })
@@ -146,6 +156,14 @@ const envSchema = z
           'must be set when NODE_ENV=production (invitations, verification and password resets are mailed; the development mailbox is for development only)',
       });
     }
+    if (!config.WEBHOOK_SECRETS_KEY) {
+      context.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_SECRETS_KEY'],
+        message:
+          'must be set when NODE_ENV=production (at least 32 random characters, e.g. `openssl rand -base64 32`): webhook signing secrets are encrypted under it',
+      });
+    }
     if (!config.APP_URL) {
       context.addIssue({
         code: 'custom',
@@ -174,12 +192,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
     );
   }
+  if (result.data.NODE_ENV === 'production' && !result.data.WEBHOOK_SECRETS_KEY) {
+    throw new ConfigError([
+      'WEBHOOK_SECRETS_KEY is required when NODE_ENV=production (at least 32 random characters, e.g. `openssl rand -base64 32`): webhook signing secrets are encrypted under it',
+    ]);
+  }
   return result.data;
 }
 
 function describe(env: NodeJS.ProcessEnv, path: PropertyKey[]): string {
   const value = env[String(path[0])];
   if (value === undefined) return 'nothing';
+  // Never echo a key.
+  if (path[0] === 'WEBHOOK_SECRETS_KEY') return `a value of ${value.length} characters`;
   // Never echo a database, mail or Redis URL whole: it may hold a password (Redis: often with no user).
   if (path[0] === 'DATABASE_URL' || path[0] === 'SMTP_URL' || path[0] === 'REDIS_URL')
     return JSON.stringify(value.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@'));

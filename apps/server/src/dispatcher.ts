@@ -3,10 +3,16 @@ import {
   claimDueDeliveries,
   type DeliveryOutcome,
   fanOutWebhookEvents,
+  readWebhookSecret,
   releaseDelivery,
+  STANDARD_WEBHOOK_HEADERS,
   settleDelivery,
+  signStandardWebhook,
   signWebhookPayload,
   WEBHOOK_HEADERS,
+  type WebhookSecretBox,
+  WebhookSecretUnreadableError,
+  webhookSecretBox,
 } from '@roster/api';
 import type { Database } from '@roster/db';
 import type { Kysely } from 'kysely';
@@ -64,6 +70,8 @@ export interface DispatcherSettings {
   allowPrivateTargets: boolean;
   /** The dispatcher's clock (tests pass a shortened one); every due time is compared against it. */
   now: () => Date;
+  /** Decrypts the signing secrets; default: the process's (`configureWebhookSecrets`, WEBHOOK_SECRETS_KEY). */
+  secrets: WebhookSecretBox | null;
 }
 
 export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
@@ -80,6 +88,7 @@ export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
   circuitBreakerMaxPauseMs: WEBHOOK_CIRCUIT_BREAKER_MAX_PAUSE_MS,
   allowPrivateTargets: false,
   now: () => new Date(),
+  secrets: null,
 };
 
 interface Logger {
@@ -189,6 +198,11 @@ export function createDispatcher(
     const timestamp = Math.floor(settings.now().getTime() / 1000);
     let outcome: DeliveryOutcome;
     try {
+      const secret = readWebhookSecret(settings.secrets ?? webhookSecretBox(), {
+        id: delivery.webhookId,
+        secret: delivery.secret,
+        secret_ciphertext: delivery.secretCiphertext,
+      });
       const { statusCode } = await postWebhook({
         url: delivery.url,
         timeoutMs: settings.requestTimeoutMs,
@@ -197,10 +211,20 @@ export function createDispatcher(
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Roster-Webhooks/1',
+          // Standard Webhooks: what receivers verify.
+          [STANDARD_WEBHOOK_HEADERS.id]: delivery.event.id,
+          [STANDARD_WEBHOOK_HEADERS.timestamp]: String(timestamp),
+          [STANDARD_WEBHOOK_HEADERS.signature]: signStandardWebhook(
+            secret,
+            delivery.event.id,
+            timestamp,
+            body,
+          ),
+          // Roster's earlier headers, kept for one release (deprecated).
           [WEBHOOK_HEADERS.eventId]: delivery.event.id,
           [WEBHOOK_HEADERS.eventType]: delivery.event.type,
           [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-          [WEBHOOK_HEADERS.signature]: signWebhookPayload(delivery.secret ?? '', timestamp, body),
+          [WEBHOOK_HEADERS.signature]: signWebhookPayload(secret, timestamp, body),
           [WEBHOOK_HEADERS.attempt]: String(delivery.attempt),
         },
         body,
@@ -372,7 +396,9 @@ const SOCKET_ERRORS: Record<string, string> = {
 export function describeDeliveryError(error: unknown): string {
   if (!(error instanceof Error)) return 'request failed';
   if (error.name === 'TimeoutError') return 'timed out';
-  if (error instanceof WebhookTargetRefusedError) return error.message;
+  if (error instanceof WebhookTargetRefusedError || error instanceof WebhookSecretUnreadableError) {
+    return error.message;
+  }
   const code = (error as { code?: string }).code;
   if (code && SOCKET_ERRORS[code]) return `${SOCKET_ERRORS[code]} (${code})`;
   return code ? `request failed (${code})` : 'request failed';

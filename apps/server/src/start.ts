@@ -1,3 +1,8 @@
+import {
+  configureWebhookSecrets,
+  DEVELOPMENT_WEBHOOK_SECRETS_KEY,
+  encryptPlainWebhookSecrets,
+} from '@roster/api';
 import { createDatabase, migrateToLatest } from '@roster/db';
 import type { FastifyInstance } from 'fastify';
 import { type BuildServerOptions, buildServer } from './app';
@@ -40,8 +45,13 @@ export async function startServer(
     dataDir: config.DATA_DIR,
     preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
   });
+  let encrypted = 0;
   try {
     await migrateToLatest(db);
+    // Webhook signing secrets are encrypted under WEBHOOK_SECRETS_KEY (a documented development key when
+    // unset; loadConfig refuses production without one). Rows from before encryption are encrypted now.
+    const secrets = configureWebhookSecrets(config.WEBHOOK_SECRETS_KEY ?? DEVELOPMENT_WEBHOOK_SECRETS_KEY);
+    encrypted = await encryptPlainWebhookSecrets(db, secrets);
   } catch (error) {
     await db.destroy().catch(() => {});
     throw error;
@@ -83,6 +93,14 @@ export async function startServer(
             ...serverOptions.rateLimit,
           },
   });
+
+  if (encrypted > 0)
+    app.log.info({ webhooks: encrypted }, 'encrypted webhook signing secrets stored in the clear');
+  if (!config.WEBHOOK_SECRETS_KEY) {
+    app.log.warn(
+      'WEBHOOK_SECRETS_KEY is not set: webhook secrets are encrypted with the public development key',
+    );
+  }
 
   if (shouldSeedDemo(config)) {
     try {

@@ -119,6 +119,16 @@ export const ERROR_REASONS = {
     status: 409,
     hint: 'Delete a webhook you no longer use before adding another.',
   },
+  WEBHOOK_DELIVERY_NOT_FOUND: {
+    code: 'NOT_FOUND',
+    status: 404,
+    hint: 'The delivery does not exist in this organization; refresh the deliveries.',
+  },
+  WEBHOOK_DELIVERY_NOT_REDELIVERABLE: {
+    code: 'CONFLICT',
+    status: 409,
+    hint: 'Only a dead-lettered delivery can be redelivered; this one is queued or delivered already.',
+  },
   // Transport and load
   VALIDATION_FAILED: {
     code: 'BAD_REQUEST',

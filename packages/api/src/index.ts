@@ -45,11 +45,24 @@ export {
   settleDelivery,
 } from './events/outbox';
 export {
+  configureWebhookSecrets,
+  createWebhookSecretBox,
+  DEVELOPMENT_WEBHOOK_SECRETS_KEY,
+  encryptPlainWebhookSecrets,
+  readWebhookSecret,
+  type WebhookSecretBox,
+  WebhookSecretUnreadableError,
+  webhookSecretBox,
+} from './events/secrets';
+export {
   generateWebhookSecret,
+  STANDARD_WEBHOOK_HEADERS,
+  signStandardWebhook,
   signWebhookPayload,
   type VerifyWebhookOptions,
   verifyWebhookSignature,
   WEBHOOK_HEADERS,
+  webhookSigningKey,
 } from './events/signing';
 export {
   type EventActor,

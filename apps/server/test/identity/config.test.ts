@@ -49,6 +49,7 @@ describe(`startServer applies the identity configuration (${DB_KIND})`, () => {
       SMTP_URL: 'smtp://127.0.0.1:1',
       APP_URL: 'https://app.example.com',
       MAILER_INTERVAL_MS: '0',
+      WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef',
       LOG_LEVEL: 'silent',
       SEED_DEMO: '0',
       DISPATCHER_INTERVAL_MS: '0',

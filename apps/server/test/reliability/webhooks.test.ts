@@ -1,9 +1,18 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { verifyWebhookSignature } from '@roster/api';
+import {
+  configureWebhookSecrets,
+  createWebhookSecretBox,
+  DEVELOPMENT_WEBHOOK_SECRETS_KEY,
+  encryptPlainWebhookSecrets,
+  readWebhookSecret,
+  verifyWebhookSignature,
+  webhookSecretBox,
+} from '@roster/api';
 import { createDatabase, type Database } from '@roster/db';
 import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
 import type { Kysely } from 'kysely';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config';
 import {
@@ -27,14 +36,14 @@ import {
   type Receiver,
   refusal,
   seedOrganization,
-  startReceiver,
+  startReceiver as startPlainReceiver,
   userCaller,
 } from './fixtures';
 
 let t: TestDatabase;
 let db: Kysely<Database>;
 let receiver: Receiver;
-const figures = { events: 0, requests: 0, failedRequests: 0, deadLettered: 0, isolation: '' };
+const figures = { events: 0, requests: 0, failedRequests: 0, deadLettered: 0, verified: 0, isolation: '' };
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -46,9 +55,71 @@ afterAll(async () => {
   await t?.destroy();
   console.log(
     `[reliability] webhooks (${t?.kind}): ${figures.events} events, ${figures.requests} requests to receivers, ` +
-      `${figures.failedRequests} failed on purpose, ${figures.deadLettered} dead-lettered as expected, violations: 0` +
+      `${figures.failedRequests} failed on purpose, ${figures.deadLettered} dead-lettered as expected, ` +
+      `${figures.verified} verified with standardwebhooks, violations: 0` +
       (figures.isolation ? `; ${figures.isolation}` : ''),
   );
+});
+
+/**
+ * Every delivery any receiver of this file gets is checked with the `standardwebhooks` library (a verifier
+ * no one here wrote): its `webhook-signature` must be the one the library computes for its `webhook-id`,
+ * `webhook-timestamp` and body with one of the organization's secrets. (Tests that move a manual clock
+ * send timestamps the library's 5-minute window would refuse, so the window is checked in tests of its own.)
+ */
+const receivers: Receiver[] = [];
+const checked = new WeakSet<object>();
+/** Secrets that no longer are in the database (rotated), by organization. */
+const formerSecrets = new Map<string, string[]>();
+
+async function startReceiver() {
+  const started = await startPlainReceiver();
+  receivers.push(started);
+  return started;
+}
+
+async function organizationSecrets(organizationId: string) {
+  const rows = await db
+    .selectFrom('webhooks')
+    .select(['id', 'secret', 'secret_ciphertext'])
+    .where('organization_id', '=', organizationId)
+    .execute();
+  const readable = rows.flatMap((row) => {
+    try {
+      return [readWebhookSecret(webhookSecretBox(), row)];
+    } catch {
+      return []; // stored under another key (the encryption test): that test lists it in formerSecrets
+    }
+  });
+  return [...readable, ...(formerSecrets.get(organizationId) ?? [])];
+}
+
+/** The library's verifier for a secret; a pre-2026-11-30 base64url secret is handed over as its raw bytes. */
+function standardVerifier(secret: string) {
+  try {
+    return new Webhook(secret);
+  } catch {
+    return new Webhook(Buffer.from(secret.slice('whsec_'.length), 'base64url'), { format: 'raw' });
+  }
+}
+
+afterEach(async () => {
+  for (const r of receivers) {
+    for (const request of r.received) {
+      if (checked.has(request)) continue;
+      checked.add(request);
+      const { organizationId } = JSON.parse(request.body) as { organizationId: string };
+      const id = request.headers['webhook-id'] as string;
+      const timestamp = new Date(Number(request.headers['webhook-timestamp']) * 1000);
+      const signatures = await Promise.all(
+        (await organizationSecrets(organizationId)).map((secret) =>
+          standardVerifier(secret).sign(id, timestamp, request.body),
+        ),
+      );
+      expect(signatures, `delivery ${id} to ${r.url}`).toContain(request.headers['webhook-signature']);
+      figures.verified++;
+    }
+  }
 });
 
 // Each test starts with nothing due: what an earlier test left pending must not be sent by a later test's
@@ -160,7 +231,9 @@ describe(`webhooks API (${DB_KIND})`, () => {
       url: 'https://hooks.example.test/roster',
       description: 'CRM sync',
     });
-    expect(created.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    // Standard Webhooks: `whsec_` and base64 of 32 random bytes.
+    expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(Buffer.from(created.secret.slice(6), 'base64')).toHaveLength(32);
     const stored = await db
       .selectFrom('webhooks')
       .selectAll()
@@ -168,9 +241,17 @@ describe(`webhooks API (${DB_KIND})`, () => {
       .executeTakeFirstOrThrow();
     expect(stored).toMatchObject({
       organization_id: org.id,
-      secret: created.secret,
+      secret: null,
+      event_types: null,
       created_by: org.members[0]!.userId,
     });
+    // Stored encrypted (AES-256-GCM), bound to this webhook: the row does not contain the secret.
+    expect(stored.secret_ciphertext).toMatch(/^v1\.[\w-]{16}\.[\w-]+\.[\w-]{22}$/);
+    expect(JSON.stringify(stored)).not.toContain(created.secret.slice(6, 30));
+    expect(webhookSecretBox().decrypt(stored.secret_ciphertext!, created.id)).toBe(created.secret);
+    expect(() => webhookSecretBox().decrypt(stored.secret_ciphertext!, crypto.randomUUID())).toThrow(
+      /cannot be decrypted/,
+    );
 
     const listed = await owner.webhooks.list({ organizationId: org.id });
     expect(listed).toEqual([
@@ -321,6 +402,30 @@ describe(`webhook dispatcher (${DB_KIND})`, () => {
     expect(got).toHaveLength(1);
     const request = got[0]!;
     expect(request.headers['content-type']).toBe('application/json');
+    // Standard Webhooks: the standardwebhooks library verifies the delivery with the whsec_ secret ...
+    expect(request.headers['webhook-id']).toBe(eventId);
+    expect(request.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    const standard = new Webhook(webhook.secret);
+    expect(standard.verify(request.body, request.headers as Record<string, string>)).toEqual(
+      JSON.parse(request.body),
+    );
+    // ... and refuses a tampered body, another secret, or another event's id.
+    expect(() =>
+      standard.verify(request.body.replace('m-1', 'm-2'), request.headers as Record<string, string>),
+    ).toThrow('No matching signature found');
+    expect(() =>
+      new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(
+        request.body,
+        request.headers as Record<string, string>,
+      ),
+    ).toThrow('No matching signature found');
+    expect(() =>
+      standard.verify(request.body, {
+        ...(request.headers as Record<string, string>),
+        'webhook-id': 'other',
+      }),
+    ).toThrow('No matching signature found');
+    // Roster's earlier headers still come along for one release (deprecated).
     expect(request.headers['roster-event-id']).toBe(eventId);
     expect(request.headers['roster-event-type']).toBe('member.removed');
     expect(request.headers['roster-delivery-attempt']).toBe('1');
@@ -366,6 +471,25 @@ describe(`webhook dispatcher (${DB_KIND})`, () => {
       }),
     ]);
     expect(deliveries[0]!.delivered_at).not.toBeNull();
+  });
+
+  it('signs with the time of sending: a delivery whose timestamp is old fails verification', async () => {
+    const own = await startReceiver();
+    try {
+      const { org, webhook } = await ownerWithWebhook(own.url);
+      const eventId = await insertEvent(db, org.id);
+      figures.events++;
+      // A dispatcher whose clock is an hour behind stamps the delivery an hour old, as a replay would be.
+      const clock = manualClock(Date.now() - 3_600_000);
+      await runRound(localDispatcher(db, { now: clock.now }));
+      const [request] = own.received;
+      expect(request!.headers['webhook-id']).toBe(eventId);
+      expect(() =>
+        new Webhook(webhook.secret).verify(request!.body, request!.headers as Record<string, string>),
+      ).toThrow('Message timestamp too old');
+    } finally {
+      await own.close();
+    }
   });
 
   it('fans out an event of an organization without webhooks, sending nothing', async () => {
@@ -805,6 +929,252 @@ describe(`webhook dispatcher (${DB_KIND})`, () => {
       .where('w.url', '=', tarpitUrl)
       .execute();
     expect(counted.every((d) => d.attempts === 0 && d.status === 'pending')).toBe(true);
+  });
+});
+
+describe(`webhook secrets, rotation and redelivery (${DB_KIND})`, () => {
+  it('rotates a secret: shown once, stored encrypted, audited; deliveries after it verify only with the new secret', async () => {
+    const own = await startReceiver();
+    try {
+      const { org, owner, webhook } = await ownerWithWebhook(own.url);
+      formerSecrets.set(org.id, [webhook.secret]);
+      const before = await db
+        .selectFrom('webhooks')
+        .selectAll()
+        .where('id', '=', webhook.id)
+        .executeTakeFirstOrThrow();
+      const rotated = await owner.webhooks.rotateSecret({ organizationId: org.id, webhookId: webhook.id });
+      expect(rotated.id).toBe(webhook.id);
+      expect(rotated.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+      expect(rotated.secret).not.toBe(webhook.secret);
+      const after = await db
+        .selectFrom('webhooks')
+        .selectAll()
+        .where('id', '=', webhook.id)
+        .executeTakeFirstOrThrow();
+      expect(after.secret_ciphertext).not.toBe(before.secret_ciphertext);
+      expect(after.secret).toBeNull();
+      expect(webhookSecretBox().decrypt(after.secret_ciphertext!, webhook.id)).toBe(rotated.secret);
+      const audit = await db
+        .selectFrom('audit_log')
+        .select(['action', 'metadata', 'actor_user_id'])
+        .where('organization_id', '=', org.id)
+        .where('action', '=', 'webhook.secret_rotated')
+        .execute();
+      expect(audit).toEqual([
+        {
+          action: 'webhook.secret_rotated',
+          metadata: { webhookId: webhook.id },
+          actor_user_id: org.members[0]!.userId,
+        },
+      ]);
+      expect(JSON.stringify(await owner.webhooks.list({ organizationId: org.id }))).not.toContain(
+        rotated.secret,
+      );
+
+      const eventId = await insertEvent(db, org.id);
+      figures.events++;
+      await runRound(localDispatcher(db));
+      const [request] = own.received;
+      const headers = request!.headers as Record<string, string>;
+      expect(new Webhook(rotated.secret).verify(request!.body, headers)).toMatchObject({ id: eventId });
+      expect(() => new Webhook(webhook.secret).verify(request!.body, headers)).toThrow(
+        'No matching signature found',
+      );
+
+      // Only owners; another organization's webhook is unknown; nothing changes on a refusal.
+      const admin = callerFor(db, userCaller(org.members[1]!.userId));
+      expect(
+        await refusal(admin.webhooks.rotateSecret({ organizationId: org.id, webhookId: webhook.id })),
+      ).toBe('INSUFFICIENT_ROLE');
+      const other = await seedOrganization(db, ['owner']);
+      const otherOwner = callerFor(db, userCaller(other.members[0]!.userId));
+      expect(
+        await refusal(otherOwner.webhooks.rotateSecret({ organizationId: other.id, webhookId: webhook.id })),
+      ).toBe('WEBHOOK_NOT_FOUND');
+      const unchanged = await db
+        .selectFrom('webhooks')
+        .selectAll()
+        .where('id', '=', webhook.id)
+        .executeTakeFirstOrThrow();
+      expect(unchanged.secret_ciphertext).toBe(after.secret_ciphertext);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('redelivers a dead-lettered delivery once: one more attempt, same event id; asking twice is refused', async () => {
+    const flaky = await startReceiver();
+    try {
+      flaky.respondWith(() => 503);
+      const { org, owner, webhook } = await ownerWithWebhook(flaky.url);
+      const eventId = await insertEvent(db, org.id);
+      figures.events++;
+      const dispatcher = localDispatcher(db, immediateRetries(2));
+      await drain([dispatcher], () => allSettled([eventId]));
+      const [dead] = await deliveriesOf(eventId);
+      expect(dead).toMatchObject({ status: 'dead', attempts: 2, last_error: 'HTTP 503' });
+      expect(flaky.received).toHaveLength(2);
+
+      // Refusals first: not an owner, another organization, an unknown id; nothing changes.
+      const admin = callerFor(db, userCaller(org.members[1]!.userId));
+      expect(await refusal(admin.webhooks.redeliver({ organizationId: org.id, deliveryId: dead!.id }))).toBe(
+        'INSUFFICIENT_ROLE',
+      );
+      const other = await seedOrganization(db, ['owner']);
+      const otherOwner = callerFor(db, userCaller(other.members[0]!.userId));
+      expect(
+        await refusal(otherOwner.webhooks.redeliver({ organizationId: other.id, deliveryId: dead!.id })),
+      ).toBe('WEBHOOK_DELIVERY_NOT_FOUND');
+      expect(
+        await refusal(owner.webhooks.redeliver({ organizationId: org.id, deliveryId: crypto.randomUUID() })),
+      ).toBe('WEBHOOK_DELIVERY_NOT_FOUND');
+      expect((await deliveriesOf(eventId))[0]).toEqual(dead);
+
+      // The receiver is fixed; the owner redelivers. Asking again before it is sent is refused.
+      flaky.respondWith(() => 200);
+      await expect(
+        owner.webhooks.redeliver({ organizationId: org.id, deliveryId: dead!.id }),
+      ).resolves.toEqual({
+        id: dead!.id,
+        status: 'pending',
+        attempts: 2,
+      });
+      expect((await deliveriesOf(eventId))[0]).toMatchObject({
+        status: 'pending',
+        attempts: 2,
+        max_attempts: 3,
+      });
+      await expect(
+        owner.webhooks.redeliver({ organizationId: org.id, deliveryId: dead!.id }),
+      ).rejects.toMatchObject({
+        reason: 'WEBHOOK_DELIVERY_NOT_REDELIVERABLE',
+        details: { status: 'pending' },
+      });
+      await drain([dispatcher], () => allSettled([eventId]));
+      await drain([dispatcher], () => allSettled([eventId]));
+      expect(flaky.eventIds()).toEqual([eventId, eventId, eventId]);
+      expect(flaky.received[2]!.headers['roster-delivery-attempt']).toBe('3');
+      expect((await deliveriesOf(eventId))[0]).toMatchObject({
+        status: 'delivered',
+        attempts: 3,
+        last_error: null,
+      });
+      // Delivered: redelivering is refused, and nothing more is sent.
+      expect(await refusal(owner.webhooks.redeliver({ organizationId: org.id, deliveryId: dead!.id }))).toBe(
+        'WEBHOOK_DELIVERY_NOT_REDELIVERABLE',
+      );
+      expect((await runRound(dispatcher)).claimed).toBe(0);
+      expect(flaky.received).toHaveLength(3);
+      const audit = await db
+        .selectFrom('audit_log')
+        .select(['action', 'metadata'])
+        .where('organization_id', '=', org.id)
+        .where('action', '=', 'webhook.redelivered')
+        .execute();
+      expect(audit).toEqual([
+        { action: 'webhook.redelivered', metadata: { webhookId: webhook.id, deliveryId: dead!.id, eventId } },
+      ]);
+
+      // A redelivery that fails again is dead again after its one attempt.
+      flaky.respondWith(() => 500);
+      const second = await insertEvent(db, org.id);
+      figures.events++;
+      await drain([dispatcher], () => allSettled([second]));
+      const [again] = await deliveriesOf(second);
+      await owner.webhooks.redeliver({ organizationId: org.id, deliveryId: again!.id });
+      await drain([dispatcher], () => allSettled([second]));
+      expect((await deliveriesOf(second))[0]).toMatchObject({
+        status: 'dead',
+        attempts: 3,
+        last_error: 'HTTP 500',
+      });
+    } finally {
+      await flaky.close();
+    }
+  });
+
+  it('encrypts secrets stored in the clear when the server starts, and still signs with them', async () => {
+    const own = await startReceiver();
+    try {
+      const org = await seedOrganization(db, ['owner']);
+      // A webhook as the code before 2026-11-30 stored it: the secret in the clear (base64url).
+      const legacySecret = `whsec_${Buffer.alloc(32, 9).toString('base64url')}`;
+      const legacy = await db
+        .insertInto('webhooks')
+        .values({ organization_id: org.id, url: own.url, secret: legacySecret })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const key = 'a-test-key-for-webhook-secrets-0123456789';
+      if (process.env.DATABASE_URL) {
+        // The server, started on this database with a key, encrypts the row at start.
+        const server = await startServer(
+          loadConfig({
+            PORT: '0',
+            HOST: '127.0.0.1',
+            LOG_LEVEL: 'silent',
+            NODE_ENV: 'test',
+            WEBHOOK_SECRETS_KEY: key,
+            DATABASE_URL: t.url,
+          }),
+        );
+        await server.close();
+        // startServer configured this process's key; the rest of this file uses the development key.
+        configureWebhookSecrets(DEVELOPMENT_WEBHOOK_SECRETS_KEY);
+      } else {
+        // PGlite: the server would open a database of its own; run its start step on this one.
+        expect(await encryptPlainWebhookSecrets(db, createWebhookSecretBox(key))).toBe(1);
+      }
+      expect(await encryptPlainWebhookSecrets(db, createWebhookSecretBox(key))).toBe(0);
+      const row = await db
+        .selectFrom('webhooks')
+        .selectAll()
+        .where('id', '=', legacy.id)
+        .executeTakeFirstOrThrow();
+      expect(row.secret).toBeNull();
+      expect(row.secret_ciphertext).not.toContain(legacySecret.slice(6));
+      expect(createWebhookSecretBox(key).decrypt(row.secret_ciphertext!, legacy.id)).toBe(legacySecret);
+      // The development key cannot read it.
+      expect(() => webhookSecretBox().decrypt(row.secret_ciphertext!, legacy.id)).toThrow(
+        /cannot be decrypted/,
+      );
+      const eventId = await insertEvent(db, org.id);
+      figures.events++;
+      await runRound(localDispatcher(db, { secrets: createWebhookSecretBox(key) }));
+      expect(own.eventIds()).toEqual([eventId]);
+      // The legacy secret still signs both ways (its v1 key is the bytes of the base64url part).
+      const request = own.received[0]!;
+      expect(
+        verifyWebhookSignature({
+          secret: legacySecret,
+          body: request.body,
+          timestamp: request.headers['roster-timestamp'] as string,
+          signature: request.headers['roster-signature'] as string,
+        }),
+      ).toBe(true);
+      expect(request.headers['webhook-signature']).toBe(
+        new Webhook(Buffer.alloc(32, 9), { format: 'raw' }).sign(
+          eventId,
+          new Date(Number(request.headers['webhook-timestamp']) * 1000),
+          request.body,
+        ),
+      );
+      // A dispatcher with the wrong key fails the attempt without sending and says why.
+      const lost = await insertEvent(db, org.id);
+      figures.events++;
+      await runRound(localDispatcher(db));
+      expect(own.received).toHaveLength(1);
+      expect((await deliveriesOf(lost))[0]!.last_error).toMatch(/cannot be decrypted: WEBHOOK_SECRETS_KEY/);
+      // The afterEach check reads secrets with the development key: hand it this one.
+      formerSecrets.set(org.id, [legacySecret]);
+      expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/WEBHOOK_SECRETS_KEY is required/);
+      expect(() => loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRETS_KEY: 'short' })).toThrow(
+        /WEBHOOK_SECRETS_KEY must be at least 32 characters \(got a value of 5 characters\)/,
+      );
+      expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRETS_KEY: key }).WEBHOOK_SECRETS_KEY).toBe(key);
+    } finally {
+      await own.close();
+    }
   });
 });
 

@@ -189,6 +189,9 @@ export const de: Messages = {
     API_KEY_NOT_FOUND: 'Diesen API-Schlüssel gibt es nicht, oder er wurde bereits widerrufen.',
     WEBHOOK_NOT_FOUND: 'Diesen Webhook gibt es nicht mehr.',
     WEBHOOK_LIMIT_REACHED: 'Diese Organisation hat die Höchstzahl an Webhooks erreicht.',
+    WEBHOOK_DELIVERY_NOT_FOUND: 'Diese Zustellung gibt es nicht mehr.',
+    WEBHOOK_DELIVERY_NOT_REDELIVERABLE:
+      'Nur eine fehlgeschlagene Zustellung kann erneut gesendet werden; diese ist eingeplant oder zugestellt.',
     VALIDATION_FAILED: 'Einige Angaben sind ungültig. Bitte prüfen Sie sie und versuchen Sie es erneut.',
     BAD_REQUEST:
       'Die Anfrage wurde nicht verstanden. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',

@@ -187,6 +187,9 @@ export const en = {
     API_KEY_NOT_FOUND: 'This API key does not exist or was already revoked.',
     WEBHOOK_NOT_FOUND: 'This webhook no longer exists.',
     WEBHOOK_LIMIT_REACHED: 'This organization has reached its webhook limit.',
+    WEBHOOK_DELIVERY_NOT_FOUND: 'This delivery no longer exists.',
+    WEBHOOK_DELIVERY_NOT_REDELIVERABLE:
+      'Only a failed delivery can be sent again; this one is queued or delivered.',
     VALIDATION_FAILED: 'Some fields are not valid. Please check them and try again.',
     BAD_REQUEST: 'The request was not understood. Please reload the page and try again.',
     PROCEDURE_NOT_FOUND: 'This action is not available on the server.',

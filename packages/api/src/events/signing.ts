@@ -1,6 +1,22 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** Headers of every webhook request. */
+/**
+ * The Standard Webhooks headers (https://www.standardwebhooks.com): receivers verify them with the
+ * `standardwebhooks` library of their language and the `whsec_` secret.
+ */
+export const STANDARD_WEBHOOK_HEADERS = {
+  /** The outbox event's id: the same on every retry and redelivery, so receivers can de-duplicate. */
+  id: 'webhook-id',
+  /** Unix time in seconds when this attempt was signed. */
+  timestamp: 'webhook-timestamp',
+  /** `v1,<base64 HMAC-SHA256 of "${id}.${timestamp}.${body}">`, keyed with the secret's bytes. */
+  signature: 'webhook-signature',
+} as const;
+
+/**
+ * Roster's own headers from before Standard Webhooks, still sent for one release (deprecated; removed in
+ * the next): verify `webhook-signature` instead.
+ */
 export const WEBHOOK_HEADERS = {
   /** The outbox event's id: the same on every retry, so receivers can de-duplicate. */
   eventId: 'roster-event-id',
@@ -13,12 +29,28 @@ export const WEBHOOK_HEADERS = {
   attempt: 'roster-delivery-attempt',
 } as const;
 
-/** A new signing secret, shown to the owner once. */
+/** A new signing secret, shown to the owner once: `whsec_` and 32 random bytes in base64 (Standard Webhooks). */
 export function generateWebhookSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64url')}`;
+  return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-/** The signature header value for a body sent at `timestamp` (Unix seconds). */
+/**
+ * The HMAC key of a `whsec_` secret: the bytes after the prefix, base64-decoded. Secrets made before
+ * 2026-11-30 are base64url, which Buffer decodes too (the standardwebhooks libraries do not: rotate them).
+ */
+export function webhookSigningKey(secret: string): Buffer {
+  return Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
+}
+
+/** The `webhook-signature` value (Standard Webhooks, version 1) for one attempt. */
+export function signStandardWebhook(secret: string, id: string, timestamp: number, body: string): string {
+  const mac = createHmac('sha256', webhookSigningKey(secret))
+    .update(`${id}.${timestamp}.${body}`)
+    .digest('base64');
+  return `v1,${mac}`;
+}
+
+/** The deprecated `roster-signature` value for a body sent at `timestamp` (Unix seconds). */
 export function signWebhookPayload(secret: string, timestamp: number | string, body: string): string {
   const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
   return `v1=${mac}`;

@@ -1,4 +1,5 @@
 import type { OutboxStatus } from '@roster/db';
+import { sql } from 'kysely';
 import type { Db } from '../queries/db';
 
 /**
@@ -18,10 +19,13 @@ export function redactWebhookUrl(url: string): string {
 export async function insertWebhook(
   db: Db,
   values: {
+    /** Chosen by the caller: the encrypted secret is bound to it. */
+    id: string;
     organizationId: string;
     url: string;
     description: string | null;
-    secret: string;
+    /** The signing secret, encrypted (`events/secrets.ts`). */
+    secretCiphertext: string;
     /** null: every event type. */
     eventTypes: string[] | null;
     createdBy: string;
@@ -30,10 +34,11 @@ export async function insertWebhook(
   return db
     .insertInto('webhooks')
     .values({
+      id: values.id,
       organization_id: values.organizationId,
       url: values.url,
       description: values.description,
-      secret: values.secret,
+      secret_ciphertext: values.secretCiphertext,
       event_types: values.eventTypes,
       created_by: values.createdBy,
     })
@@ -113,4 +118,56 @@ export async function listOrganizationDeliveries(
   if (params.webhookId) query = query.where('d.webhook_id', '=', params.webhookId);
   if (params.status) query = query.where('d.status', '=', params.status);
   return query.orderBy('d.created_at', 'desc').orderBy('d.id', 'desc').limit(params.limit).execute();
+}
+
+/** Replaces a webhook's signing secret (already encrypted). Null when the organization has no such webhook. */
+export async function replaceWebhookSecret(
+  db: Db,
+  params: { organizationId: string; webhookId: string; secretCiphertext: string },
+) {
+  return (
+    (await db
+      .updateTable('webhooks')
+      .set({ secret_ciphertext: params.secretCiphertext, secret: null })
+      .where('id', '=', params.webhookId)
+      .where('organization_id', '=', params.organizationId)
+      .returning(['id', 'url'])
+      .executeTakeFirst()) ?? null
+  );
+}
+
+/** One delivery of this organization, with its endpoint. Null when there is none. */
+export async function findOrganizationDelivery(db: Db, organizationId: string, deliveryId: string) {
+  return (
+    (await db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+      .select(['d.id', 'd.event_id', 'd.webhook_id', 'd.status', 'd.attempts'])
+      .where('d.id', '=', deliveryId)
+      .where('w.organization_id', '=', organizationId)
+      .forUpdate()
+      .executeTakeFirst()) ?? null
+  );
+}
+
+/**
+ * Queues a dead delivery once more: pending, due now, with exactly one more attempt (`max_attempts`),
+ * and lifts its endpoint's circuit-breaker pause (the owner says the receiver is fixed). Only a `dead`
+ * delivery changes; answers null otherwise.
+ */
+export async function requeueDeadDelivery(db: Db, delivery: { id: string; webhookId: string }) {
+  const row = await db
+    .updateTable('webhook_deliveries')
+    .set((eb) => ({
+      status: 'pending',
+      next_attempt_at: sql<Date>`now()`,
+      max_attempts: eb('attempts', '+', 1),
+    }))
+    .where('id', '=', delivery.id)
+    .where('status', '=', 'dead')
+    .returning(['id', 'attempts', 'max_attempts'])
+    .executeTakeFirst();
+  if (!row) return null;
+  await db.updateTable('webhooks').set({ paused_until: null }).where('id', '=', delivery.webhookId).execute();
+  return row;
 }

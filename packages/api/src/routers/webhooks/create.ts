@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RosterError } from '../../errors';
+import { webhookSecretBox } from '../../events/secrets';
 import { generateWebhookSecret } from '../../events/signing';
 import { ROSTER_EVENT_TYPES } from '../../events/types';
 import { countOrganizationWebhooks, insertWebhook, redactWebhookUrl } from '../../events/webhooks';
@@ -27,7 +28,8 @@ export const createWebhookInput = z.strictObject({
 
 /**
  * Registers a receiver for the organization's events (owners only, people only). The signing secret is in
- * this answer and nowhere else: store it on the receiving side to verify `roster-signature`.
+ * this answer and nowhere else: store it on the receiving side to verify
+ * `webhook-signature` (Standard Webhooks).
  */
 const rule = ACCESS_RULES['webhooks.create'];
 
@@ -47,11 +49,13 @@ export const create = requireRole('webhooks.create')
         );
       }
       const secret = generateWebhookSecret();
+      const webhookId = crypto.randomUUID();
       const webhook = await insertWebhook(trx, {
+        id: webhookId,
         organizationId: input.organizationId,
         url: input.url,
         description: input.description || null,
-        secret,
+        secretCiphertext: webhookSecretBox().encrypt(secret, webhookId),
         eventTypes: input.eventTypes ?? null,
         createdBy: userId,
       });
@@ -68,7 +72,7 @@ export const create = requireRole('webhooks.create')
         description: webhook.description,
         eventTypes: webhook.event_types,
         createdAt: webhook.created_at,
-        /** Shown once: keep it to verify signatures. */
+        /** Shown once (stored encrypted): keep it to verify `webhook-signature`. */
         secret,
       };
     });

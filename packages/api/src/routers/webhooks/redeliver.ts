@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { RosterError } from '../../errors';
+import { findOrganizationDelivery, requeueDeadDelivery } from '../../events/webhooks';
+import { type AccessRule, requireRole } from '../../procedures';
+import { insertAuditEntry } from '../../queries/audit';
+import { lockOrganizationForActor } from '../../services/actor';
+import { id } from '../../validation';
+
+export const redeliverInput = z.strictObject({ organizationId: id, deliveryId: id });
+
+export const redeliverOutput = z.object({
+  id: z.string(),
+  status: z.literal('pending'),
+  /** The attempts so far; the redelivery is attempt `attempts + 1`, and the last one. */
+  attempts: z.number().int(),
+});
+
+/**
+ * Sends a dead-lettered delivery once more (owners only, people only): it is queued, due at once, for
+ * exactly one more attempt with the same event id, and its endpoint's circuit-breaker pause is lifted.
+ * Only a `dead` delivery can be redelivered: asking again while it is queued, or once it is delivered,
+ * is refused with WEBHOOK_DELIVERY_NOT_REDELIVERABLE, so a redelivery arrives once.
+ */
+const rule = { roles: ['owner'] } satisfies AccessRule;
+
+export const redeliver = requireRole(rule)
+  .input(redeliverInput)
+  .output(redeliverOutput)
+  .mutation(async ({ ctx, input }) => {
+    return ctx.db.transaction().execute(async (trx) => {
+      await lockOrganizationForActor(trx, ctx.caller, input.organizationId, rule);
+      const delivery = await findOrganizationDelivery(trx, input.organizationId, input.deliveryId);
+      // A delivery of another organization is indistinguishable from one that does not exist.
+      if (!delivery) throw new RosterError('WEBHOOK_DELIVERY_NOT_FOUND');
+      const requeued =
+        delivery.status === 'dead'
+          ? await requeueDeadDelivery(trx, { id: delivery.id, webhookId: delivery.webhook_id })
+          : null;
+      if (!requeued) {
+        throw new RosterError(
+          'WEBHOOK_DELIVERY_NOT_REDELIVERABLE',
+          `The delivery is ${delivery.status}; only a dead delivery can be redelivered`,
+          { details: { status: delivery.status } },
+        );
+      }
+      await insertAuditEntry(trx, {
+        organizationId: input.organizationId,
+        action: 'webhook.redelivered',
+        actorUserId: ctx.caller.userId,
+        actorApiKeyId: null,
+        metadata: { webhookId: delivery.webhook_id, deliveryId: delivery.id, eventId: delivery.event_id },
+      });
+      return { id: requeued.id, status: 'pending' as const, attempts: requeued.attempts };
+    });
+  });

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { RosterError } from '../../errors';
+import { webhookSecretBox } from '../../events/secrets';
+import { generateWebhookSecret } from '../../events/signing';
+import { replaceWebhookSecret } from '../../events/webhooks';
+import { type AccessRule, requireRole } from '../../procedures';
+import { insertAuditEntry } from '../../queries/audit';
+import { lockOrganizationForActor } from '../../services/actor';
+import { id } from '../../validation';
+
+export const rotateWebhookSecretInput = z.strictObject({ organizationId: id, webhookId: id });
+
+export const rotateWebhookSecretOutput = z.object({
+  id: z.string(),
+  /** Shown once (stored encrypted): the old secret stops working at once. */
+  secret: z.string(),
+});
+
+/**
+ * Replaces a webhook's signing secret (owners only, people only). Deliveries signed from now on use the
+ * new secret; the old one no longer verifies. The new secret is in this answer and nowhere else.
+ */
+const rule = { roles: ['owner'] } satisfies AccessRule;
+
+export const rotateSecret = requireRole(rule)
+  .input(rotateWebhookSecretInput)
+  .output(rotateWebhookSecretOutput)
+  .mutation(async ({ ctx, input }) => {
+    return ctx.db.transaction().execute(async (trx) => {
+      await lockOrganizationForActor(trx, ctx.caller, input.organizationId, rule);
+      const secret = generateWebhookSecret();
+      const rotated = await replaceWebhookSecret(trx, {
+        organizationId: input.organizationId,
+        webhookId: input.webhookId,
+        secretCiphertext: webhookSecretBox().encrypt(secret, input.webhookId),
+      });
+      if (!rotated) throw new RosterError('WEBHOOK_NOT_FOUND');
+      await insertAuditEntry(trx, {
+        organizationId: input.organizationId,
+        action: 'webhook.secret_rotated',
+        actorUserId: ctx.caller.userId,
+        actorApiKeyId: null,
+        metadata: { webhookId: rotated.id },
+      });
+      return { id: rotated.id, secret };
+    });
+  });
