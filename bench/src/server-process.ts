@@ -112,6 +112,8 @@ export async function startServerProcess(options: {
       PORT: String(port),
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
+      // Required in production; the bench's webhooks are throwaway.
+      WEBHOOK_SECRETS_KEY: 'bench-webhook-secrets-key-not-a-real-secret',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

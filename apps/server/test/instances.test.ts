@@ -303,13 +303,23 @@ describe.skipIf(!ON_POSTGRES || !redisUp)('two server processes on one PostgreSQ
     const ids = new Set(events.map((e) => e.id));
     // Wait until every event of the organization is settled: from then on no dispatcher claims it again.
     await waitUntil('every event delivered and settled', async () => {
-      const pending = await db
-        .selectFrom('outbox_events')
+      const unsettled = await db
+        .selectFrom('webhook_deliveries')
         .select('id')
-        .where('organization_id', '=', org.id)
+        .where('event_id', 'in', [...ids])
         .where('status', '=', 'pending')
         .execute();
-      return pending.length === 0 && [...ids].every((id) => received.some((r) => r.id === id));
+      const fannedOut = await db
+        .selectFrom('outbox_events')
+        .select('id')
+        .where('id', 'in', [...ids])
+        .where('webhook_fanout_at', 'is not', null)
+        .execute();
+      return (
+        fannedOut.length === ids.size &&
+        unsettled.length === 0 &&
+        [...ids].every((id) => received.some((r) => r.id === id))
+      );
     });
     const deliveries = received.filter((r) => ids.has(r.id));
     const perEvent = new Map<string, number>();

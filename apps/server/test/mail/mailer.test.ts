@@ -247,6 +247,7 @@ describe('mail configuration', () => {
         NODE_ENV: 'production',
         SMTP_URL: 'smtp://mail.example:587',
         APP_URL: 'https://roster.example/',
+        WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef',
       }),
     ).toMatchObject({ SMTP_URL: 'smtp://mail.example:587', APP_URL: 'https://roster.example' });
     expect(loadConfig({}).SMTP_URL).toBeUndefined();
