@@ -51,6 +51,8 @@ export const ACCESS_RULES = {
   'webhooks.list': { roles: OWNERS },
   'webhooks.delete': { roles: OWNERS },
   'webhooks.deliveries': { roles: OWNERS },
+  'webhooks.rotateSecret': { roles: OWNERS },
+  'webhooks.redeliver': { roles: OWNERS },
 } as const satisfies Record<string, AccessRule>;
 
 export type ScopedProcedure = keyof typeof ACCESS_RULES;

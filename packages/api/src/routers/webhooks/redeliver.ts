@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { RosterError } from '../../errors';
 import { findOrganizationDelivery, requeueDeadDelivery } from '../../events/webhooks';
-import { type AccessRule, requireRole } from '../../procedures';
+import { requireRole } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
+import { ACCESS_RULES } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
 
@@ -21,9 +22,9 @@ export const redeliverOutput = z.object({
  * Only a `dead` delivery can be redelivered: asking again while it is queued, or once it is delivered,
  * is refused with WEBHOOK_DELIVERY_NOT_REDELIVERABLE, so a redelivery arrives once.
  */
-const rule = { roles: ['owner'] } satisfies AccessRule;
+const rule = ACCESS_RULES['webhooks.redeliver'];
 
-export const redeliver = requireRole(rule)
+export const redeliver = requireRole('webhooks.redeliver')
   .input(redeliverInput)
   .output(redeliverOutput)
   .mutation(async ({ ctx, input }) => {

@@ -3,8 +3,9 @@ import { RosterError } from '../../errors';
 import { webhookSecretBox } from '../../events/secrets';
 import { generateWebhookSecret } from '../../events/signing';
 import { replaceWebhookSecret } from '../../events/webhooks';
-import { type AccessRule, requireRole } from '../../procedures';
+import { requireRole } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
+import { ACCESS_RULES } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
 
@@ -20,9 +21,9 @@ export const rotateWebhookSecretOutput = z.object({
  * Replaces a webhook's signing secret (owners only, people only). Deliveries signed from now on use the
  * new secret; the old one no longer verifies. The new secret is in this answer and nowhere else.
  */
-const rule = { roles: ['owner'] } satisfies AccessRule;
+const rule = ACCESS_RULES['webhooks.rotateSecret'];
 
-export const rotateSecret = requireRole(rule)
+export const rotateSecret = requireRole('webhooks.rotateSecret')
   .input(rotateWebhookSecretInput)
   .output(rotateWebhookSecretOutput)
   .mutation(async ({ ctx, input }) => {
