@@ -290,6 +290,36 @@ const REACH: Record<ErrorReason, Reach> = {
     trpc: () =>
       trpcPost('webhooks.delete', { organizationId, webhookId: RANDOM_ID }, { cookie: owner.cookie }),
   },
+  WEBHOOK_DELIVERY_NOT_FOUND: {
+    trpc: () =>
+      trpcPost('webhooks.redeliver', { organizationId, deliveryId: RANDOM_ID }, { cookie: owner.cookie }),
+  },
+  WEBHOOK_DELIVERY_NOT_REDELIVERABLE: {
+    trpc: async () => {
+      // A delivery still pending (not dead): nothing to redeliver.
+      const org = await freshOrganization();
+      const hook = await trpcPostData<{ id: string }>(
+        'webhooks.create',
+        { organizationId: org.id, url: 'https://hooks.example.test/pending' },
+        org.owner.cookie,
+      );
+      const event = await s.db
+        .insertInto('outbox_events')
+        .values({ organization_id: org.id, type: 'member.removed', payload: {} })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const delivery = await s.db
+        .insertInto('webhook_deliveries')
+        .values({ event_id: event.id, webhook_id: hook.id })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return trpcPost(
+        'webhooks.redeliver',
+        { organizationId: org.id, deliveryId: delivery.id },
+        { cookie: org.owner.cookie },
+      );
+    },
+  },
   WEBHOOK_LIMIT_REACHED: {
     trpc: async () => {
       const org = await freshOrganization();
