@@ -3,7 +3,15 @@ import type pg from 'pg';
 import { openDatabase } from './database';
 import { HttpClient, trpcQuery } from './http';
 import { uuidFor } from './ids';
-import { callerAs, KEYSET_AT_SQL, LIST_PAGE_SIZE, listCursorFor, listInput, sessionHeaders } from './roster';
+import {
+  callerAs,
+  KEYSET_AT_SQL,
+  LIST_PAGE_SIZE,
+  type ListFilters,
+  listCursorFor,
+  listInput,
+  sessionHeaders,
+} from './roster';
 import { seededToken } from './seed';
 import { type LatencySummary, nowMs, summarize } from './stats';
 
@@ -21,7 +29,15 @@ export interface PlanSummary {
 }
 
 export interface ListPageResult {
-  page: 'first' | 'deep';
+  /**
+   * first/deep: the plain list at its start and 90 % down. search: a query matching a handful of members
+   * (trigram indexes). search-broad: a query every member matches (the keyset walk serves it). role: one
+   * role, a fifth of the members (its own keyset index).
+   */
+  page: 'first' | 'deep' | 'search' | 'search-broad' | 'role';
+  filters?: ListFilters;
+  /** Members the filtered list holds in all (counted in SQL), for the search and role pages. */
+  matches?: number;
   /** How many members precede the page in list order. */
   position: number;
   latencyMs: LatencySummary;
@@ -88,6 +104,7 @@ export async function explainListPage(
   organizationId: string,
   ownerId: string,
   cursor: string | undefined,
+  filters: ListFilters = {},
 ): Promise<PlanSummary> {
   const events: LogEvent[] = [];
   const db = openDatabase(url, {
@@ -97,7 +114,7 @@ export async function explainListPage(
     },
   });
   try {
-    await callerAs(db, ownerId).members.list(listInput(organizationId, cursor));
+    await callerAs(db, ownerId).members.list(listInput(organizationId, cursor, filters) as never);
   } finally {
     await db.destroy();
   }
@@ -153,12 +170,19 @@ export async function measureList(options: {
   const http = new HttpClient(options.baseUrl, 1);
   const pages: ListPageResult[] = [];
   try {
-    for (const [page, cursor, pos] of [
-      ['first', undefined, 0],
-      ['deep', deepCursor, position],
-    ] as const) {
+    // A query that matches a handful of members: "member 42421" is list member 42421 (and 424210..., in a
+    // larger organization or among the other organizations' users, who share the names).
+    const searchQuery = `member ${Math.floor(size * 0.4242) + 1}`;
+    const pageSpecs: Array<[ListPageResult['page'], string | undefined, number, ListFilters | undefined]> = [
+      ['first', undefined, 0, undefined],
+      ['deep', deepCursor, position, undefined],
+      ['search', undefined, 0, { query: searchQuery }],
+      ['search-broad', undefined, 0, { query: 'bench.test' }],
+      ['role', undefined, 0, { role: 'admin' }],
+    ];
+    for (const [page, cursor, pos, filters] of pageSpecs) {
       const samples: number[] = [];
-      const input = listInput(organizationId, cursor);
+      const input = listInput(organizationId, cursor, filters);
       // A few unmeasured requests first.
       for (let i = 0; i < 5; i++) await trpcQuery(http, 'members.list', input, headers);
       for (let i = 0; i < options.requests; i++) {
@@ -166,11 +190,34 @@ export async function measureList(options: {
         await trpcQuery(http, 'members.list', input, headers);
         samples.push(nowMs() - t0);
       }
-      const plan = await explainListPage(options.url, client, organizationId, ownerId, cursor);
-      pages.push({ page, position: pos, latencyMs: summarize(samples), plan });
+      const plan = await explainListPage(options.url, client, organizationId, ownerId, cursor, filters);
+      const matches = filters ? await countMatches(client, organizationId, filters) : undefined;
+      pages.push({
+        page,
+        position: pos,
+        latencyMs: summarize(samples),
+        plan,
+        ...(filters ? { filters, matches } : {}),
+      });
     }
   } finally {
     http.close();
   }
   return { size, seedMs: options.seedMs, pages };
+}
+
+/** How many active members of the organization the filters match, straight from SQL (for the report). */
+async function countMatches(
+  client: pg.Client,
+  organizationId: string,
+  filters: ListFilters,
+): Promise<number> {
+  const res = await client.query(
+    `select count(*)::int as n from memberships m join users u on u.id = m.user_id
+     where m.organization_id = $1 and m.status = 'active'
+       and ($2::text is null or m.role = $2)
+       and ($3::text is null or u.name ilike '%' || $3 || '%' or u.email ilike '%' || $3 || '%')`,
+    [organizationId, filters.role ?? null, filters.query ?? null],
+  );
+  return res.rows[0].n;
 }

@@ -263,7 +263,7 @@ export function formatReport(r: BenchResults): string {
         [
           'members',
           'page',
-          'position',
+          'position / filter',
           'requests',
           'p50 ms',
           'p99 ms',
@@ -273,7 +273,9 @@ export function formatReport(r: BenchResults): string {
           l.pages.map((p) => [
             l.size,
             p.page,
-            p.position,
+            p.filters
+              ? `${p.filters.query ? `query "${p.filters.query}"` : `role ${p.filters.role}`} (${p.matches} match)`
+              : p.position,
             p.latencyMs.count,
             p.latencyMs.p50,
             p.latencyMs.p99,
@@ -284,6 +286,10 @@ export function formatReport(r: BenchResults): string {
     );
     const deepest = r.lists.at(-1)?.pages.find((p) => p.page === 'deep');
     if (deepest) out.push(`  plan of the deepest page: ${deepest.plan.summary}`);
+    for (const kind of ['search', 'search-broad', 'role'] as const) {
+      const p = r.lists.at(-1)?.pages.find((x) => x.page === kind);
+      if (p) out.push(`  plan of ${kind} at ${r.lists.at(-1)?.size}: ${p.plan.summary}`);
+    }
   }
   if (r.embeddedStart) {
     const e = r.embeddedStart;
@@ -351,7 +357,7 @@ export function formatReport(r: BenchResults): string {
 function planCell(p: PlanSummary): string {
   const index = p.usesKeysetIndex
     ? 'keyset index'
-    : `NO keyset index (${p.indexes.join(', ') || 'no index'})`;
+    : `indexes ${[...new Set(p.indexes)].join(' + ') || 'none'}${p.seqScans.length ? `, SEQ SCAN of ${p.seqScans.join(', ')}` : ''}`;
   return [
     index,
     `${p.membershipRowsRead} membership rows read`,

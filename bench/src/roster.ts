@@ -60,11 +60,21 @@ export function removeInput(organizationId: string, membershipId: string): unkno
 
 export const LIST_PAGE_SIZE = 50;
 
+/** The search and role filter of a members.list page (none for the plain list). */
+export interface ListFilters {
+  query?: string;
+  role?: 'owner' | 'admin' | 'member' | 'viewer';
+}
+
 /** members.list input for a page. */
-export function listInput(organizationId: string, cursor: string | undefined): unknown {
+export function listInput(
+  organizationId: string,
+  cursor: string | undefined,
+  filters: ListFilters = {},
+): unknown {
   return cursor
-    ? { organizationId, limit: LIST_PAGE_SIZE, cursor }
-    : { organizationId, limit: LIST_PAGE_SIZE };
+    ? { organizationId, limit: LIST_PAGE_SIZE, cursor, ...filters }
+    : { organizationId, limit: LIST_PAGE_SIZE, ...filters };
 }
 
 /**

@@ -33,6 +33,7 @@ export const ACCESS_RULES = {
   'organizations.bySlug': { roles: ALL_ROLES, apiKeyScope: 'members:read' },
   'organizations.permissions': { roles: ALL_ROLES, apiKeyScope: 'any' },
   'organizations.scheduleDeletion': { roles: OWNERS },
+  'organizations.update': { roles: MANAGERS },
   'members.list': { roles: ALL_ROLES, apiKeyScope: 'members:read' },
   'members.leave': { roles: ALL_ROLES },
   /** Removing your own membership is a leave, open to every role. */
@@ -221,6 +222,8 @@ export interface Permissions {
   invite: RolePermissions;
   transferOwnership: Permission;
   scheduleDeletion: Permission;
+  /** Renaming the organization or changing its slug. */
+  updateOrganization: Permission;
   manageApiKeys: Permission;
   manageWebhooks: Permission;
   readAuditLog: Permission;
@@ -308,8 +311,19 @@ export function permissionsFor(actor: AccessActor, organization: OrganizationFac
         }),
     ),
     scheduleDeletion: permission(access('organizations.scheduleDeletion')),
+    updateOrganization: permission(
+      access('organizations.update') ?? organizationUpdateRefusal({ organizationStatus }),
+    ),
     manageApiKeys: permission(access('apiKeys.create')),
     manageWebhooks: permission(access('webhooks.create')),
     readAuditLog: permission(access('auditLog.list')),
   };
+}
+
+/** Why renaming an organization or changing its slug must be refused, or null. Checked under the organization lock. */
+export function organizationUpdateRefusal(facts: {
+  organizationStatus: OrganizationStatus;
+}): ErrorReason | null {
+  if (facts.organizationStatus === 'deletion_scheduled') return 'ORGANIZATION_DELETION_SCHEDULED';
+  return null;
 }

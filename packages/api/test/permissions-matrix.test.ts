@@ -114,6 +114,12 @@ function actions(): Action[] {
       call: (f) => f.api.organizations.scheduleDeletion({ organizationId: f.organization.id }),
     },
     {
+      name: 'updateOrganization',
+      targetRole: null,
+      permission: (p) => p.updateOrganization,
+      call: (f) => f.api.organizations.update({ organizationId: f.organization.id, name: 'Matrix renamed' }),
+    },
+    {
       name: 'manageApiKeys',
       targetRole: null,
       permission: (p) => p.manageApiKeys,

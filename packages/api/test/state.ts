@@ -9,7 +9,7 @@ import type { ErrorReason } from '../src/errors';
  * changed" (`expect(after).toEqual(before)`).
  */
 export interface OrganizationState {
-  organization: { status: string };
+  organization: { status: string; name: string; slug: string };
   memberships: Record<
     string,
     { userId: string; role: string; status: string; removalReason: string | null; removedBy: string | null }
@@ -37,7 +37,7 @@ export async function organizationState(
   const [organization, memberships, apiKeys, invitations, sessions, audit, outbox] = await Promise.all([
     db
       .selectFrom('organizations')
-      .select('status')
+      .select(['status', 'name', 'slug'])
       .where('id', '=', organizationId)
       .executeTakeFirstOrThrow(),
     db
@@ -88,7 +88,7 @@ export async function organizationState(
     expect(invitation.accepted_by !== null).toBe(invitation.status === 'accepted');
   }
   return {
-    organization: { status: organization.status },
+    organization: { status: organization.status, name: organization.name, slug: organization.slug },
     memberships: Object.fromEntries(
       memberships.map((m) => [
         m.id,

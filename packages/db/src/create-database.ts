@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, type LogConfig, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
@@ -118,6 +119,7 @@ export function createDatabase(options: CreateDatabaseOptions = {}): Kysely<Data
   }
   const dataDir = options.dataDir ?? '.data';
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const pglite = new PGlite(dataDir);
+  // pg_trgm serves member search (trigram indexes on names and emails); PGlite loads contrib extensions on request.
+  const pglite = new PGlite(dataDir, { extensions: { pg_trgm } });
   return new Kysely<Database>({ dialect: new PGliteDialect(pglite), log: options.log });
 }

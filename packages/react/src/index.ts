@@ -32,9 +32,11 @@ export {
 export {
   type CreateOrganizationInput,
   type Organization,
+  type UpdateOrganizationInput,
   useCreateOrganization,
   useOrganization,
   useOrganizations,
+  useUpdateOrganization,
 } from './hooks/organizations';
 export {
   canLeave,

@@ -9,7 +9,7 @@ import {
   useSession,
   useUpdateMemberRole,
 } from '@roster/react';
-import { type FormEvent, useId, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useAppState } from '../app-state';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -33,7 +33,20 @@ export function MembersScreen() {
   const organization = useCurrentOrganization();
   const session = useSession();
   const { setNotice } = useAppState();
-  const members = useMembers({ organizationId: organization.id, limit: MEMBERS_PAGE_SIZE });
+  const [search, setSearch] = useState('');
+  const [roleFilter, setRoleFilter] = useState<Role | ''>('');
+  // The list follows the search box once typing pauses, not on every keystroke.
+  const [query, setQuery] = useState('');
+  useEffect(() => {
+    const timer = setTimeout(() => setQuery(search.trim()), 250);
+    return () => clearTimeout(timer);
+  }, [search]);
+  const members = useMembers({
+    organizationId: organization.id,
+    limit: MEMBERS_PAGE_SIZE,
+    ...(query ? { query } : {}),
+    ...(roleFilter ? { role: roleFilter } : {}),
+  });
   const remove = useRemoveMember();
   const updateRole = useUpdateMemberRole();
   // Every action shown comes from the server's permissions answer. A sole owner is not offered Leave
@@ -76,7 +89,32 @@ export function MembersScreen() {
       <h1 ref={headingRef} tabIndex={-1}>
         {t('members.title')}
       </h1>
+      <search className="row" aria-label={t('members.search')}>
+        <label className="field">
+          <span>{t('members.search')}</span>
+          <input
+            type="search"
+            value={search}
+            placeholder={t('members.searchPlaceholder')}
+            onChange={(event) => setSearch(event.target.value)}
+          />
+        </label>
+        <label className="field">
+          <span>{t('members.roleFilter')}</span>
+          <select value={roleFilter} onChange={(event) => setRoleFilter(event.target.value as Role | '')}>
+            <option value="">{t('members.allRoles')}</option>
+            {(['owner', 'admin', 'member', 'viewer'] as const).map((option) => (
+              <option key={option} value={option}>
+                {t(`roles.${option}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </search>
       <ErrorText error={actionError ?? members.error} />
+      {members.data && members.members.length === 0 && (query || roleFilter) && (
+        <p>{t('members.noMatches')}</p>
+      )}
       <div className="table-wrap">
         <table className="table">
           <thead>

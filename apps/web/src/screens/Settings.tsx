@@ -13,6 +13,8 @@ import { useAppState } from '../app-state';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorText } from '../components/ErrorText';
 import { LeaveDialog } from '../components/LeaveDialog';
+import { OrganizationForm } from '../components/OrganizationForm';
+import { canManageMembers } from '../permissions';
 import { useCurrentOrganization } from './OrgLayout';
 
 /** /app/$orgSlug/settings: name and slug; Leave, or for a sole owner the way to transfer or delete. */
@@ -32,14 +34,18 @@ export function SettingsScreen() {
       <h1>{t('settings.title')}</h1>
       <section className="card" aria-labelledby="general-title">
         <h2 id="general-title">{t('settings.generalTitle')}</h2>
-        <dl className="facts">
-          <dt>{t('settings.name')}</dt>
-          <dd>{organization.name}</dd>
-          <dt>{t('settings.slug')}</dt>
-          <dd>
-            <code>{organization.slug}</code>
-          </dd>
-        </dl>
+        {canManageMembers(organization.role) ? (
+          <OrganizationForm organization={organization} />
+        ) : (
+          <dl className="facts">
+            <dt>{t('settings.name')}</dt>
+            <dd>{organization.name}</dd>
+            <dt>{t('settings.slug')}</dt>
+            <dd>
+              <code>{organization.slug}</code>
+            </dd>
+          </dl>
+        )}
       </section>
 
       {permissions.canLeave && (

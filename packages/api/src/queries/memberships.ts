@@ -151,9 +151,25 @@ export async function readActorAccess(
  * One page of active members in (created_at, id) order, starting after `after`. Reads `limit + 1`
  * rows to know whether another page follows. Uses the partial index memberships_active_keyset_idx.
  */
+/** `text` as a LIKE pattern that matches it literally anywhere: `%`, `_` and `\\` lose their meaning. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * One page of the organization's active members in joining order, starting after `after`; optionally
+ * only those whose name or email contains `query` (case-insensitive; trigram indexes serve it) and only
+ * one `role` (its own keyset index).
+ */
 export async function listActiveMembersPage(
   db: Db,
-  params: { organizationId: string; after: { at: string; id: string } | null; limit: number },
+  params: {
+    organizationId: string;
+    after: { at: string; id: string } | null;
+    limit: number;
+    query?: string | undefined;
+    role?: Role | undefined;
+  },
 ) {
   let query = db
     .selectFrom('memberships as m')
@@ -169,6 +185,11 @@ export async function listActiveMembersPage(
     ])
     .where('m.organization_id', '=', params.organizationId)
     .where('m.status', '=', 'active');
+  if (params.role) query = query.where('m.role', '=', params.role);
+  if (params.query) {
+    const pattern = containsPattern(params.query);
+    query = query.where((eb) => eb.or([eb('u.name', 'ilike', pattern), eb('u.email', 'ilike', pattern)]));
+  }
   if (params.after) {
     const { at, id } = params.after;
     query = query.where(sql<boolean>`(m.created_at, m.id) > (${at}::timestamptz, ${id}::uuid)`);

@@ -81,3 +81,17 @@ export async function readOrganizationFacts(db: Db, organizationId: string) {
     .executeTakeFirst();
   return row ? { status: row.status, activeOwnerCount: Number(row.active_owner_count ?? 0) } : null;
 }
+
+/** Sets the organization's name and slug; a taken slug fails with unique_violation on organizations_slug_key. */
+export async function updateOrganizationNameAndSlug(
+  trx: Db,
+  organizationId: string,
+  values: { name: string; slug: string },
+) {
+  return trx
+    .updateTable('organizations')
+    .set(values)
+    .where('id', '=', organizationId)
+    .returning(['id', 'slug', 'name'])
+    .executeTakeFirstOrThrow();
+}

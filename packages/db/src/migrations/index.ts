@@ -4,6 +4,7 @@ import * as webhooks from './2026-11-24T0900-webhooks';
 import * as mailAndEmailProof from './2026-11-30T0100-mail-and-email-proof';
 import * as redactWebhookAuditUrls from './2026-11-30T0500-redact-webhook-audit-urls';
 import * as webhookConsumer from './2026-11-30T0500-webhook-consumer';
+import * as memberSearch from './2026-11-30T0600-1-member-search';
 
 /**
  * Every migration, by name. Names are date-prefixed so they sort in the order they apply.
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T0100-mail-and-email-proof': mailAndEmailProof,
   '2026-11-30T0500-redact-webhook-audit-urls': redactWebhookAuditUrls,
   '2026-11-30T0500-webhook-consumer': webhookConsumer,
+  '2026-11-30T0600-1-member-search': memberSearch,
 };

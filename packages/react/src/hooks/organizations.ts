@@ -32,3 +32,35 @@ export function useCreateOrganization(
 }
 
 export type CreateOrganizationInput = RouterInputs['organizations']['create'];
+
+export type UpdateOrganizationInput = RouterInputs['organizations']['update'];
+
+/**
+ * Renames an organization and/or changes its slug (owners and admins): `update.mutate({ organizationId,
+ * name?, slug? })`. On success the cached `useOrganizations()` entry carries the new name and slug at once
+ * (so a route keyed by the slug can follow it in `onUpdated`), and every cached query about the
+ * organization (bySlug, its audit log) is refetched. `reason`: `SLUG_TAKEN`, `INSUFFICIENT_ROLE`,
+ * `ORGANIZATION_DELETION_SCHEDULED`, ...
+ */
+export function useUpdateOrganization(
+  options: { onUpdated?: (organization: RouterOutputs['organizations']['update']) => void } = {},
+): RosterMutationResult<RouterOutputs['organizations']['update'], UpdateOrganizationInput> {
+  const utils = trpc.useUtils();
+  return withReason(
+    trpc.organizations.update.useMutation({
+      onSuccess: (organization) => {
+        utils.organizations.listMine.setData(undefined, (list) =>
+          list?.map((entry) =>
+            entry.id === organization.id
+              ? { ...entry, name: organization.name, slug: organization.slug }
+              : entry,
+          ),
+        );
+        options.onUpdated?.(organization);
+        void utils.organizations.listMine.invalidate();
+        void utils.organizations.bySlug.invalidate();
+        void utils.auditLog.invalidate();
+      },
+    }),
+  );
+}

@@ -5,6 +5,15 @@ import { get } from './get';
 import { listMine } from './listMine';
 import { permissions } from './permissions';
 import { scheduleDeletion } from './scheduleDeletion';
+import { update } from './update';
 
 // Assembles this area's procedures; each procedure lives in its own file beside this one.
-export const organizationsRouter = router({ create, listMine, get, bySlug, permissions, scheduleDeletion });
+export const organizationsRouter = router({
+  create,
+  listMine,
+  get,
+  bySlug,
+  permissions,
+  scheduleDeletion,
+  update,
+});

@@ -1,0 +1,133 @@
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import {
+  appForFile,
+  hasChromium,
+  newPage,
+  organizationWith,
+  RESULTS_DIR,
+  signInContext,
+  signUpApi,
+} from './harness';
+
+/** The names in the members table, in order, once it shows exactly `expected`. */
+async function waitForMemberNames(page: Page, expected: string[]): Promise<void> {
+  await page.waitForFunction(
+    (names) =>
+      JSON.stringify(
+        [...document.querySelectorAll('tbody tr th')].map((th) =>
+          th.textContent?.replace(/\s*\(.*\)\s*$/, '').trim(),
+        ),
+      ) === JSON.stringify(names),
+    expected,
+  );
+}
+
+describe.skipIf(!hasChromium)('the admin console, in the browser', () => {
+  const app = appForFile();
+
+  it('searches members by name or email and filters by role (English, then German)', async () => {
+    const owner = await signUpApi(app, 'Olga Owner');
+    const ada = await signUpApi(app, 'Ada Lovelace');
+    const grace = await signUpApi(app, 'Grace Hopper');
+    const alan = await signUpApi(app, 'Alan Turing');
+    const organization = await organizationWith(app, owner, 'Search Org', [
+      [ada, 'admin'],
+      [grace, 'member'],
+      [alan, 'viewer'],
+    ]);
+    const { context, page } = await newPage(app);
+    await signInContext(app, context, owner);
+    await page.goto(`/app/${organization.slug}/members`);
+    await waitForMemberNames(page, ['Olga Owner', 'Ada Lovelace', 'Grace Hopper', 'Alan Turing']);
+
+    const search = page.getByRole('searchbox', { name: 'Search' });
+    await search.fill('lovelace');
+    await waitForMemberNames(page, ['Ada Lovelace']);
+    // By email too (each user's email is unique to this run).
+    await search.fill(grace.email.toUpperCase());
+    await waitForMemberNames(page, ['Grace Hopper']);
+    await search.fill('');
+    await page.getByRole('combobox', { name: 'Filter by role' }).selectOption('viewer');
+    await waitForMemberNames(page, ['Alan Turing']);
+    await search.fill('nobody-matches-this');
+    await page.getByText('No member matches.').waitFor();
+    await waitForMemberNames(page, []);
+    await search.fill('a');
+    await waitForMemberNames(page, ['Alan Turing']);
+    await page.screenshot({ path: join(RESULTS_DIR, 'members-search.png'), fullPage: true });
+    await context.close();
+
+    const german = await newPage(app, 'de-DE');
+    await signInContext(app, german.context, owner);
+    await german.page.goto(`/app/${organization.slug}/members`);
+    await german.page.getByRole('searchbox', { name: 'Suchen' }).fill('hopper');
+    await waitForMemberNames(german.page, ['Grace Hopper']);
+    await german.page.screenshot({ path: join(RESULTS_DIR, 'members-search-de.png'), fullPage: true });
+    await german.context.close();
+  });
+
+  it('an admin renames the organization and changes its slug in settings; a member only reads them', async () => {
+    const owner = await signUpApi(app, 'Olga Owner');
+    const admin = await signUpApi(app, 'Adam Admin');
+    const member = await signUpApi(app, 'Mia Member');
+    const organization = await organizationWith(app, owner, 'Rename Org', [
+      [admin, 'admin'],
+      [member, 'member'],
+    ]);
+    const taken = await organizationWith(app, owner, 'Taken Org');
+    const { context, page } = await newPage(app);
+    await signInContext(app, context, admin);
+    await page.goto(`/app/${organization.slug}/settings`);
+    const name = page.getByRole('textbox', { name: 'Name' });
+    const slug = page.getByRole('textbox', { name: 'Address (slug)' });
+    await name.waitFor();
+
+    // A slug another organization has: refused with its reason, nothing changed.
+    await slug.fill(taken.slug);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('This address is taken. Choose another one.').waitFor();
+    const row = () =>
+      app.t.db
+        .selectFrom('organizations')
+        .select(['name', 'slug'])
+        .where('id', '=', organization.id)
+        .executeTakeFirstOrThrow();
+    expect(await row()).toEqual({ name: 'Rename Org', slug: organization.slug });
+
+    const newSlug = `renamed-${organization.slug}`;
+    await name.fill('Renamed Org');
+    await slug.fill(newSlug);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(`**/app/${newSlug}/settings`);
+    await page.getByText('Saved: Renamed Org.').waitFor();
+    expect(await row()).toEqual({ name: 'Renamed Org', slug: newSlug });
+    const audit = await app.t.db
+      .selectFrom('audit_log')
+      .select(['actor_user_id', 'metadata'])
+      .where('organization_id', '=', organization.id)
+      .where('action', '=', 'organization.updated')
+      .execute();
+    expect(audit).toEqual([
+      {
+        actor_user_id: admin.id,
+        metadata: {
+          changes: {
+            name: { from: 'Rename Org', to: 'Renamed Org' },
+            slug: { from: organization.slug, to: newSlug },
+          },
+        },
+      },
+    ]);
+    await page.screenshot({ path: join(RESULTS_DIR, 'settings-rename.png'), fullPage: true });
+    await context.close();
+
+    const asMember = await newPage(app);
+    await signInContext(app, asMember.context, member);
+    await asMember.page.goto(`/app/${newSlug}/settings`);
+    await asMember.page.locator('dd', { hasText: 'Renamed Org' }).waitFor();
+    expect(await asMember.page.getByRole('textbox', { name: 'Name' }).count()).toBe(0);
+    await asMember.context.close();
+  });
+});
