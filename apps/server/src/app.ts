@@ -6,6 +6,7 @@ import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/a
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import { registerApiDocs } from './api-docs';
+import { registerAuditLogExport } from './audit-export';
 import { type Authenticate, defaultAuthenticate } from './authenticate';
 import type { DevMailbox } from './mailer';
 import { normalizeOrigins } from './origin';
@@ -136,6 +137,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     app.get('/dev/mailbox.json', async () => ({ mails: mailbox.list() }));
   }
 
+  registerAuditLogExport(app, contextOptions);
   await registerApiNotFound(app);
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',

@@ -1,6 +1,7 @@
 import { useSession } from '@roster/react';
 import { createRootRoute, createRoute, createRouter, Link, Navigate, Outlet } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
+import { ApiKeysScreen } from './screens/ApiKeys';
 import { AppHome, AppLayout } from './screens/AppLayout';
 import { SignInScreen, SignUpScreen } from './screens/AuthForms';
 import { MembersScreen } from './screens/Members';
@@ -61,6 +62,12 @@ const settingsRoute = createRoute({
   component: SettingsScreen,
 });
 
+const apiKeysRoute = createRoute({
+  getParentRoute: () => orgRoute,
+  path: 'settings/api-keys',
+  component: ApiKeysScreen,
+});
+
 const routeTree = rootRoute.addChildren([
   homeRoute,
   signInRoute,
@@ -68,7 +75,7 @@ const routeTree = rootRoute.addChildren([
   appRoute.addChildren([
     appHomeRoute,
     onboardingRoute,
-    orgRoute.addChildren([dashboardRoute, membersRoute, settingsRoute]),
+    orgRoute.addChildren([dashboardRoute, membersRoute, settingsRoute, apiKeysRoute]),
   ]),
 ]);
 

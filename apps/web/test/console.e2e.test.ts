@@ -130,4 +130,96 @@ describe.skipIf(!hasChromium)('the admin console, in the browser', () => {
     expect(await asMember.page.getByRole('textbox', { name: 'Name' }).count()).toBe(0);
     await asMember.context.close();
   });
+
+  it('an owner creates an API key in settings, copies the secret shown once, uses it over HTTP, revokes it, and it is refused', async () => {
+    const owner = await signUpApi(app, 'Olga Owner');
+    const organization = await organizationWith(app, owner, 'Keys Org');
+    const { context, page } = await newPage(app);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
+    await signInContext(app, context, owner);
+    await page.goto(`/app/${organization.slug}/settings`);
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { name: 'Create an API key' }).waitFor();
+    await page.getByText('No API keys yet.').waitFor();
+
+    await page.getByRole('textbox', { name: 'Name' }).fill('CRM sync');
+    await page.getByRole('checkbox', { name: /audit:read/ }).check();
+    const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('Expires on (optional)').fill(tomorrow);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = page.getByTestId('new-api-key');
+    await secret.waitFor();
+    const key = (await secret.textContent()) ?? '';
+    expect(key).toMatch(/^rst_[0-9A-Za-z]{32}_[0-9A-Za-z]{6}$/);
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByText('Copied.').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+    await page.screenshot({ path: join(RESULTS_DIR, 'api-key-created.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Done' }).click();
+    await secret.waitFor({ state: 'detached' });
+    // The secret is gone from the page; the list shows the key by its prefix, scopes, creator and status.
+    expect(await page.content()).not.toContain(key);
+    const row = page.getByRole('row', { name: /CRM sync/ });
+    await row.waitFor();
+    const rowText = (await row.textContent()) ?? '';
+    expect(rowText).toContain(key.slice(0, 12));
+    expect(rowText).toContain('audit:read, members:read');
+    expect(rowText).toContain('Olga Owner');
+    expect(rowText).toContain('Active');
+    const stored = await app.t.db
+      .selectFrom('api_keys')
+      .select(['id', 'scopes', 'expires_at', 'revoked_at', 'created_by'])
+      .where('organization_id', '=', organization.id)
+      .executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({
+      scopes: ['audit:read', 'members:read'],
+      revoked_at: null,
+      created_by: owner.id,
+    });
+    expect(stored.expires_at).not.toBeNull();
+
+    // The key works over HTTP.
+    const listMembers = () =>
+      fetch(
+        `${app.url}/trpc/members.list?input=${encodeURIComponent(JSON.stringify({ organizationId: organization.id }))}`,
+        { headers: { authorization: `Bearer ${key}` } },
+      );
+    const before = await listMembers();
+    expect(before.status).toBe(200);
+
+    // Revoke, after a confirmation naming the key.
+    await row.getByRole('button', { name: 'Revoke CRM sync' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Revoke the key “CRM sync”?' });
+    await dialog.waitFor();
+    await page.screenshot({ path: join(RESULTS_DIR, 'api-key-revoke-dialog.png') });
+    await dialog.getByRole('button', { name: 'Revoke CRM sync' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await row.getByText('Revoked').waitFor();
+    const after = await listMembers();
+    expect(after.status).toBe(401);
+    expect(((await after.json()) as { error: { data: { reason: string } } }).error.data.reason).toBe(
+      'INVALID_API_KEY',
+    );
+    expect(
+      await app.t.db
+        .selectFrom('api_keys')
+        .select(['revoked_reason'])
+        .where('id', '=', stored.id)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ revoked_reason: 'revoked' });
+    await page.screenshot({ path: join(RESULTS_DIR, 'api-keys.png'), fullPage: true });
+    await context.close();
+
+    // German.
+    const german = await newPage(app, 'de-DE');
+    await signInContext(app, german.context, owner);
+    await german.page.goto(`/app/${organization.slug}/settings/api-keys`);
+    await german.page.getByRole('heading', { name: 'API-Schlüssel erstellen' }).waitFor();
+    await german.page
+      .getByRole('row', { name: /CRM sync/ })
+      .getByText('Widerrufen')
+      .waitFor();
+    await german.page.screenshot({ path: join(RESULTS_DIR, 'api-keys-de.png'), fullPage: true });
+    await german.context.close();
+  });
 });

@@ -38,6 +38,11 @@ export const ERROR_REASONS = {
     status: 401,
     hint: 'The API key is malformed, unknown or revoked; create a new key in the organization settings.',
   },
+  API_KEY_EXPIRED: {
+    code: 'UNAUTHORIZED',
+    status: 401,
+    hint: 'The API key is past its expiry; create a new key in the organization settings.',
+  },
   SESSION_EXPIRED: { code: 'UNAUTHORIZED', status: 401, hint: 'Sign in again.' },
   EMAIL_TAKEN: { code: 'CONFLICT', status: 409, hint: 'Sign in instead, or use another email address.' },
   FORBIDDEN_ORIGIN: {

@@ -105,6 +105,15 @@ export {
   UNSCOPED_PROCEDURES,
 } from './rules';
 export {
+  AUDIT_CSV_COLUMNS,
+  type AuditItem,
+  type AuditLogExportInput,
+  auditLogExportChunks,
+  auditLogReadRule,
+  EXPORT_BATCH_SIZE,
+  prepareAuditLogExport,
+} from './services/audit-log';
+export {
   type EndMembershipParams,
   type EndMembershipResult,
   endMembership,

@@ -18,6 +18,12 @@ export function encodeCursor(position: KeysetPosition): string {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
+/** A well-shaped timestamp that names a real instant (no month 13, no 30 February, no hour 24). */
+function isRealInstant(at: string): boolean {
+  const ms = Date.parse(at);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === at.slice(0, 19);
+}
+
 /** Decodes a cursor from `encodeCursor`; anything else is bad input (nothing is read). */
 export function decodeCursor(cursor: string): KeysetPosition {
   let value: unknown;
@@ -31,6 +37,7 @@ export function decodeCursor(cursor: string): KeysetPosition {
     typeof position?.at !== 'string' ||
     typeof position.id !== 'string' ||
     !TIMESTAMP.test(position.at) ||
+    !isRealInstant(position.at) ||
     !UUID.test(position.id)
   ) {
     throw new RosterError('VALIDATION_FAILED', 'Invalid cursor', { details: { field: 'cursor' } });

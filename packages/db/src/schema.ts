@@ -115,6 +115,8 @@ export interface ApiKeysTable {
   last_used_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
   revoked_reason: string | null;
+  /** When the key stops working (API_KEY_EXPIRED); null: never. */
+  expires_at: NullableTimestamp;
 }
 
 export interface AuditLogTable {

@@ -6,6 +6,14 @@ export {
   type RosterErrorData,
 } from './errors';
 export {
+  type ApiKey,
+  type CreateApiKeyInput,
+  type CreatedApiKey,
+  useApiKeys,
+  useCreateApiKey,
+  useRevokeApiKey,
+} from './hooks/apiKeys';
+export {
   type Invitation,
   type MyInvitation,
   useAcceptInvitation,

@@ -6,7 +6,7 @@ import {
   useSession,
   useTransferOwnership,
 } from '@roster/react';
-import { useNavigate } from '@tanstack/react-router';
+import { Link, useNavigate } from '@tanstack/react-router';
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useAppState } from '../app-state';
@@ -14,7 +14,6 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorText } from '../components/ErrorText';
 import { LeaveDialog } from '../components/LeaveDialog';
 import { OrganizationForm } from '../components/OrganizationForm';
-import { canManageMembers } from '../permissions';
 import { useCurrentOrganization } from './OrgLayout';
 
 /** /app/$orgSlug/settings: name and slug; Leave, or for a sole owner the way to transfer or delete. */
@@ -28,13 +27,15 @@ export function SettingsScreen() {
   const soleOwner = leave?.allowed === false && leave.reason === 'AT_LEAST_ONE_OWNER_REQUIRED';
   const mayTransfer = permissions.data?.transferOwnership.allowed === true;
   const mayDelete = permissions.data?.scheduleDeletion.allowed === true;
+  const mayUpdate = permissions.data?.updateOrganization.allowed === true;
+  const mayManageApiKeys = permissions.data?.manageApiKeys.allowed === true;
   const names = { organization: organization.name };
   return (
     <div className="stack">
       <h1>{t('settings.title')}</h1>
       <section className="card" aria-labelledby="general-title">
         <h2 id="general-title">{t('settings.generalTitle')}</h2>
-        {canManageMembers(organization.role) ? (
+        {mayUpdate ? (
           <OrganizationForm organization={organization} />
         ) : (
           <dl className="facts">
@@ -48,6 +49,15 @@ export function SettingsScreen() {
         )}
       </section>
 
+      {mayManageApiKeys && (
+        <section className="card" aria-labelledby="api-keys-title">
+          <h2 id="api-keys-title">{t('apiKeys.title')}</h2>
+          <p>{t('apiKeys.linkText')}</p>
+          <Link to="/app/$orgSlug/settings/api-keys" params={{ orgSlug: organization.slug }}>
+            {t('apiKeys.link')}
+          </Link>
+        </section>
+      )}
       {permissions.canLeave && (
         <section className="card danger-zone" aria-labelledby="leave-title">
           <h2 id="leave-title">{t('settings.leaveTitle')}</h2>

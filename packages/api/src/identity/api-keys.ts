@@ -3,11 +3,15 @@ import { type Kysely, sql } from 'kysely';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../context';
 import { sha256Hex } from './tokens';
 
-/** The live (not revoked) key with this secret, or undefined. */
+/**
+ * The live (not revoked) key with this secret, or undefined; `expired` says whether it is past its
+ * `expires_at` by the database's clock (one clock for every replica).
+ */
 export async function findLiveApiKey(db: Kysely<Database>, key: string) {
   return db
     .selectFrom('api_keys')
     .select(['id', 'organization_id', 'created_by', 'scopes', 'last_used_at'])
+    .select(sql<boolean>`coalesce(expires_at <= now(), false)`.as('expired'))
     .where('secret_hash', '=', sha256Hex(key))
     .where('revoked_at', 'is', null)
     .executeTakeFirst();

@@ -53,7 +53,8 @@ export function sessionToken(request: AuthenticationRequest): string | null {
  * Roster's own identity: who is calling, from the request.
  *
  * - `Authorization: Bearer rst_...` (or `X-API-Key: rst_...`): an API key. A malformed key, or one whose checksum fails, is
- *   refused with INVALID_API_KEY before any database lookup; an unknown or revoked key likewise.
+ *   refused with INVALID_API_KEY before any database lookup; an unknown or revoked key likewise; a key
+ *   past its `expires_at`, API_KEY_EXPIRED.
  *   Any other bearer token is INVALID_API_KEY too (a product with its own tokens swaps this function).
  * - Otherwise the session cookie: a live session is a user caller. An unknown, expired or revoked
  *   session is treated as no session at all (anonymous), so signing in again just works and
@@ -70,6 +71,7 @@ export async function authenticateRequest(
     if (!bearer || !isWellFormedApiKey(bearer)) throw new RosterError('INVALID_API_KEY');
     const key = await findLiveApiKey(db, bearer);
     if (!key) throw new RosterError('INVALID_API_KEY');
+    if (key.expired) throw new RosterError('API_KEY_EXPIRED');
     touchApiKeyLastUsed(db, key.id, key.last_used_at, options.onBackgroundError);
     return {
       type: 'apiKey',

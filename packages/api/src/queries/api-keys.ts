@@ -12,6 +12,7 @@ export async function insertApiKey(
     prefix: string;
     secretHash: string;
     scopes: ApiKeyScope[];
+    expiresAt?: string | null;
   },
 ) {
   return trx
@@ -23,8 +24,9 @@ export async function insertApiKey(
       prefix: values.prefix,
       secret_hash: values.secretHash,
       scopes: values.scopes,
+      expires_at: values.expiresAt ?? null,
     })
-    .returning(['id', 'name', 'prefix', 'scopes', 'created_at'])
+    .returning(['id', 'name', 'prefix', 'scopes', 'created_at', 'expires_at'])
     .executeTakeFirstOrThrow();
 }
 
@@ -57,6 +59,8 @@ export async function listOrganizationApiKeys(
       'k.last_used_at',
       'k.revoked_at',
       'k.revoked_reason',
+      'k.expires_at',
+      sql<boolean>`coalesce(k.expires_at <= now(), false)`.as('expired'),
       'u.id as creator_id',
       'u.name as creator_name',
       'u.email as creator_email',

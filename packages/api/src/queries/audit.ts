@@ -51,11 +51,29 @@ export async function insertAuditEntryAndEvent(
   `.execute(trx);
 }
 
-/** One page of the organization's audit log, newest first, starting after `after`. */
+/** What auditLog.list and the export filter on; each is served by an index (see the 0600-3 migration). */
+export interface AuditFilters {
+  action?: string | undefined;
+  actorUserId?: string | undefined;
+  actorApiKeyId?: string | undefined;
+  targetUserId?: string | undefined;
+  /** Inclusive lower bound of `created_at` (ISO 8601). */
+  from?: string | undefined;
+  /** Exclusive upper bound of `created_at` (ISO 8601). */
+  to?: string | undefined;
+}
+
+/** One page of the organization's audit log, newest first, starting after `after`, optionally filtered. */
 export async function listAuditEntriesPage(
   db: Db,
-  params: { organizationId: string; after: { at: string; id: string } | null; limit: number },
+  params: {
+    organizationId: string;
+    after: { at: string; id: string } | null;
+    limit: number;
+    filters?: AuditFilters;
+  },
 ) {
+  const f = params.filters ?? {};
   let query = db
     .selectFrom('audit_log as a')
     .leftJoin('users as actor', 'actor.id', 'a.actor_user_id')
@@ -73,11 +91,18 @@ export async function listAuditEntriesPage(
       'actor.email as actor_email',
       'actor.name as actor_name',
       'key.name as actor_api_key_name',
+      'key.prefix as actor_api_key_prefix',
       'target.email as target_email',
       'target.name as target_name',
       sql<string>`to_char(a.created_at at time zone 'UTC', ${KEYSET_TIME_FORMAT})`.as('keyset_at'),
     ])
     .where('a.organization_id', '=', params.organizationId);
+  if (f.action) query = query.where('a.action', '=', f.action);
+  if (f.actorUserId) query = query.where('a.actor_user_id', '=', f.actorUserId);
+  if (f.actorApiKeyId) query = query.where('a.actor_api_key_id', '=', f.actorApiKeyId);
+  if (f.targetUserId) query = query.where('a.target_user_id', '=', f.targetUserId);
+  if (f.from) query = query.where('a.created_at', '>=', sql<Date>`${f.from}::timestamptz`);
+  if (f.to) query = query.where('a.created_at', '<', sql<Date>`${f.to}::timestamptz`);
   if (params.after) {
     const { at, id } = params.after;
     query = query.where(sql<boolean>`(a.created_at, a.id) < (${at}::timestamptz, ${id}::uuid)`);
@@ -88,3 +113,5 @@ export async function listAuditEntriesPage(
     .limit(params.limit + 1)
     .execute();
 }
+
+export type AuditEntryRow = Awaited<ReturnType<typeof listAuditEntriesPage>>[number];

@@ -5,6 +5,8 @@ import * as mailAndEmailProof from './2026-11-30T0100-mail-and-email-proof';
 import * as redactWebhookAuditUrls from './2026-11-30T0500-redact-webhook-audit-urls';
 import * as webhookConsumer from './2026-11-30T0500-webhook-consumer';
 import * as memberSearch from './2026-11-30T0600-1-member-search';
+import * as apiKeyExpiry from './2026-11-30T0600-2-api-key-expiry';
+import * as auditFilters from './2026-11-30T0600-3-audit-filters';
 
 /**
  * Every migration, by name. Names are date-prefixed so they sort in the order they apply.
@@ -17,4 +19,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T0500-redact-webhook-audit-urls': redactWebhookAuditUrls,
   '2026-11-30T0500-webhook-consumer': webhookConsumer,
   '2026-11-30T0600-1-member-search': memberSearch,
+  '2026-11-30T0600-2-api-key-expiry': apiKeyExpiry,
+  '2026-11-30T0600-3-audit-filters': auditFilters,
 };

@@ -16,17 +16,35 @@ export const createApiKeyInput = z.strictObject({
     .array(z.enum(API_KEY_SCOPES))
     .min(1, 'Choose at least one scope')
     .transform((scopes) => [...new Set(scopes)].sort()),
+  /** When the key stops working (ISO 8601 with an offset); it must lie in the future. Omit for no expiry. */
+  expiresAt: z.iso
+    .datetime({ offset: true })
+    .refine((value) => Date.parse(value) > Date.now(), 'The expiry must lie in the future')
+    .optional(),
+});
+
+export const createApiKeyOutput = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(z.string()),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  /** Shown once: store it now, it cannot be read again. */
+  key: z.string(),
 });
 
 /**
  * Creates an API key for the organization (owners and admins, people only). The key is in this answer
- * and nowhere else: only its SHA-256 is stored. It is revoked with its creator's removal from the
+ * and nowhere else: only its SHA-256 is stored. With `expiresAt`, calls after that instant answer
+ * API_KEY_EXPIRED. It is revoked with its creator's removal from the
  * organization (unless that removal keeps keys).
  */
 const rule = ACCESS_RULES['apiKeys.create'];
 
 export const create = requireRole('apiKeys.create')
   .input(createApiKeyInput)
+  .output(createApiKeyOutput)
   .mutation(async ({ ctx, input }) => {
     const userId = ctx.caller.userId;
     const { key, prefix } = generateApiKey();
@@ -41,13 +59,20 @@ export const create = requireRole('apiKeys.create')
         prefix,
         secretHash: sha256Hex(key),
         scopes: input.scopes,
+        expiresAt: input.expiresAt ?? null,
       });
       await insertAuditEntry(trx, {
         organizationId: input.organizationId,
         action: 'api_key.created',
         actorUserId: userId,
         actorApiKeyId: null,
-        metadata: { apiKeyId: row.id, name: row.name, prefix: row.prefix, scopes: row.scopes },
+        metadata: {
+          apiKeyId: row.id,
+          name: row.name,
+          prefix: row.prefix,
+          scopes: row.scopes,
+          expiresAt: row.expires_at ? new Date(row.expires_at).toISOString() : null,
+        },
       });
       return {
         id: row.id,
@@ -55,6 +80,7 @@ export const create = requireRole('apiKeys.create')
         prefix: row.prefix,
         scopes: row.scopes,
         createdAt: isoTime(row.created_at),
+        expiresAt: row.expires_at ? isoTime(row.expires_at) : null,
         /** Shown once: store it now, it cannot be read again. */
         key,
       };

@@ -9,9 +9,35 @@ export const listApiKeysInput = z.strictObject({
   includeRevoked: z.boolean().default(false),
 });
 
-/** The organization's API keys, newest first, without secrets (owners and admins, people only). */
+export const apiKeyStatus = z.enum(['active', 'expired', 'revoked']);
+
+export const listApiKeysOutput = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      prefix: z.string(),
+      scopes: z.array(z.string()),
+      createdBy: z.object({ id: z.string(), name: z.string(), email: z.string() }),
+      createdAt: z.string(),
+      lastUsedAt: z.string().nullable(),
+      expiresAt: z.string().nullable(),
+      revokedAt: z.string().nullable(),
+      revokedReason: z.string().nullable(),
+      /** revoked (by hand or with its creator's membership) wins over expired. */
+      status: apiKeyStatus,
+    }),
+  ),
+});
+
+/**
+ * The organization's API keys, newest first, without secrets (owners and admins, people only): the
+ * prefix, scopes, creator, dates and status. Expired keys are listed (they are not revoked); revoked ones
+ * only with `includeRevoked`.
+ */
 export const list = requireRole('apiKeys.list')
   .input(listApiKeysInput)
+  .output(listApiKeysOutput)
   .query(async ({ ctx, input }) => {
     const rows = await listOrganizationApiKeys(ctx.db, {
       organizationId: input.organizationId,
@@ -26,8 +52,14 @@ export const list = requireRole('apiKeys.list')
         createdBy: { id: row.creator_id, name: row.creator_name, email: row.creator_email },
         createdAt: isoTime(row.created_at),
         lastUsedAt: row.last_used_at ? isoTime(row.last_used_at) : null,
+        expiresAt: row.expires_at ? isoTime(row.expires_at) : null,
         revokedAt: row.revoked_at ? isoTime(row.revoked_at) : null,
         revokedReason: row.revoked_reason,
+        status: row.revoked_at
+          ? ('revoked' as const)
+          : row.expired
+            ? ('expired' as const)
+            : ('active' as const),
       })),
     };
   });

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { keysetPageInput, readKeysetPage } from '../../pagination';
 import { requireRole } from '../../procedures';
 import { listAuditEntriesPage } from '../../queries/audit';
+import { auditLogFilterShape, checkDateRange, filtersOf, toAuditItem } from '../../services/audit-log';
 import { id, isoDateTime, keysetPageOutput } from '../../validation';
 
-export const listAuditLogInput = keysetPageInput;
+export const listAuditLogInput = keysetPageInput.extend(auditLogFilterShape).superRefine(checkDateRange);
 export const auditEntryOutput = z.object({
   id,
   /** What happened, e.g. `member.left`, `member.removed`, `invitation.created`. */
@@ -27,14 +28,22 @@ export const auditEntryOutput = z.object({
 });
 export const listAuditLogOutput = keysetPageOutput(auditEntryOutput);
 
-/** The organization's audit log, newest first, by keyset pages (owners, admins, viewers; keys with audit:read). */
+import { auditLogFilterShape, checkDateRange, filtersOf, toAuditItem } from '../../services/audit-log';
+
+/**
+ * The organization's audit log, newest first, by keyset pages (owners, admins, viewers; keys with
+ * audit:read), optionally filtered by action, actor (a person or an API key), target person and a date
+ * range `[from, to)`. The same filters and rule serve the CSV / JSON Lines export
+ * (`GET /v1/organizations/:organizationId/audit-log/export`).
+ */
 export const list = requireRole('auditLog.list')
   .meta({
     openapi: {
       method: 'GET',
       path: '/organizations/{organizationId}/audit-log',
       summary: 'Read the audit log',
-      description: 'Newest first, by keyset pages: pass `nextCursor` back as `cursor`.',
+      description:
+        'Newest first, by keyset pages: pass `nextCursor` back as `cursor`. Filters: `action`, `actorUserId`, `actorApiKeyId`, `targetUserId`, `from` (inclusive) and `to` (exclusive), ISO 8601.',
       tags: ['audit log'],
     },
     reasons: ['ORGANIZATION_NOT_FOUND', 'INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'],
@@ -45,25 +54,12 @@ export const list = requireRole('auditLog.list')
     readKeysetPage(
       input,
       (after, pageSize) =>
-        listAuditEntriesPage(ctx.db, { organizationId: input.organizationId, after, limit: pageSize }),
-      (row) => ({
-        id: row.id,
-        action: row.action,
-        actor: {
-          type: row.actor_api_key_id ? ('apiKey' as const) : row.actor_user_id ? ('user' as const) : null,
-          userId: row.actor_user_id,
-          apiKeyId: row.actor_api_key_id,
-          name: row.actor_name ?? row.actor_api_key_name ?? null,
-          email: row.actor_email ?? null,
-        },
-        target: {
-          userId: row.target_user_id,
-          membershipId: row.target_membership_id,
-          name: row.target_name ?? null,
-          email: row.target_email ?? null,
-        },
-        metadata: row.metadata as Record<string, unknown>,
-        createdAt: new Date(row.created_at).toISOString(),
-      }),
+        listAuditEntriesPage(ctx.db, {
+          organizationId: input.organizationId,
+          after,
+          limit: pageSize,
+          filters: filtersOf(input),
+        }),
+      toAuditItem,
     ),
   );
