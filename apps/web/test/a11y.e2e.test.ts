@@ -189,6 +189,28 @@ const SCREENS: Screen[] = [
       },
     ],
   },
+  {
+    path: '/app/$orgSlug/settings/api-keys',
+    name: 'api-keys',
+    as: 'owner',
+    url: (f) => `/app/${f.organization.slug}/settings/api-keys`,
+    ready: (page, m) => heading(page, tr(m, 'apiKeys.title')),
+    actions: (page, m) => [page.getByRole('button', { name: tr(m, 'apiKeys.create'), exact: true })],
+    dialogs: [
+      {
+        name: 'revoke',
+        trigger: async (page, m) => {
+          // A key to revoke: created through the form (its secret shown once, then dismissed).
+          await page.getByRole('textbox', { name: tr(m, 'apiKeys.name') }).fill('Audit key');
+          await page.getByRole('button', { name: tr(m, 'apiKeys.create'), exact: true }).click();
+          await page.getByRole('button', { name: tr(m, 'apiKeys.done') }).click();
+          return page
+            .getByRole('button', { name: tr(m, 'apiKeys.revokeNamed', { name: 'Audit key' }) })
+            .first();
+        },
+      },
+    ],
+  },
 ];
 
 async function expectNoAxeViolations(page: Page, what: string): Promise<void> {
