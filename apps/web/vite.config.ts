@@ -9,6 +9,7 @@ export default defineConfig({
   server: {
     proxy: {
       '/trpc': { target: process.env.ROSTER_API_URL ?? 'http://localhost:3000', changeOrigin: false },
+      '/v1': { target: process.env.ROSTER_API_URL ?? 'http://localhost:3000', changeOrigin: false },
     },
   },
   // One bundle of ~160 kB gzipped (React, the router, react-query, i18next): no need to split it.

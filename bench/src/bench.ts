@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname } from 'node:path';
 import type pg from 'pg';
+import { measureAuditExport, seedAuditRows } from './audit-export';
 import {
   type BenchDatabase,
   connectWithRetry,
@@ -57,6 +58,9 @@ import {
 import { defaultPostgresLog, measureStatementTimes } from './statements';
 import { nowMs, round } from './stats';
 import { measureHttpWork, measureInProcessCpu, measureWork } from './work';
+
+/** Audit entries the export section downloads (the issue's 100,000). */
+export const AUDIT_EXPORT_ROWS = 100_000;
 
 export type Section = 'ops' | 'peer' | 'work' | 'lists' | 'start' | 'statements';
 
@@ -424,6 +428,20 @@ async function runOnPostgres(o: BenchOptions, results: BenchResults): Promise<vo
         lists.push(l);
       }
       results.lists = lists;
+      // The audit log export of AUDIT_EXPORT_ROWS entries, streamed: the server's memory must not grow with it.
+      const size = Math.max(...o.listSizes);
+      const t = nowMs();
+      await seedAuditRows(client, size, AUDIT_EXPORT_ROWS);
+      await client.query('vacuum analyze audit_log');
+      o.log(`seeded ${AUDIT_EXPORT_ROWS} audit entries in ${Math.round(nowMs() - t)} ms`);
+      results.auditExport = [];
+      for (const format of ['jsonl', 'csv'] as const) {
+        const e = await measureAuditExport({ baseUrl: server.url, pid: server.child.pid, size, format });
+        o.log(
+          `audit export ${format}: ${e.rows} rows, ${(e.bytes / 2 ** 20).toFixed(1)} MiB in ${e.durationMs} ms; server RSS ${e.rssBeforeMiB} MiB before, peak ${e.peakRssMiB} MiB`,
+        );
+        results.auditExport.push(e);
+      }
     }
     if (has('statements')) {
       // After everything else, with a server process of its own: the log setting slows every statement.

@@ -1,3 +1,4 @@
+import type { AuditExportResult } from './audit-export';
 import type { EmbeddedStartResult } from './embedded';
 import type { ListResult, PlanSummary } from './lists';
 import type { BaselineResult, OpsResult, Verification } from './ops';
@@ -68,6 +69,7 @@ export interface BenchResults {
     prepared?: PreparedExperiment;
   };
   lists?: ListResult[];
+  auditExport?: AuditExportResult[];
   embeddedStart?: EmbeddedStartResult;
   aim?: Record<string, unknown> & {
     checks?: { aim: string; target: string; measured: string; met: boolean }[];
@@ -290,6 +292,26 @@ export function formatReport(r: BenchResults): string {
       const p = r.lists.at(-1)?.pages.find((x) => x.page === kind);
       if (p) out.push(`  plan of ${kind} at ${r.lists.at(-1)?.size}: ${p.plan.summary}`);
     }
+  }
+  if (r.auditExport?.length) {
+    out.push(
+      '',
+      'Audit log export over HTTP (GET /v1/organizations/:id/audit-log/export, streamed; server memory)',
+    );
+    out.push(
+      table(
+        ['format', 'rows', 'MiB sent', 'ms', 'server RSS before MiB', 'server peak RSS MiB', 'peak reset'],
+        r.auditExport.map((e) => [
+          e.format,
+          e.rows,
+          (e.bytes / 2 ** 20).toFixed(1),
+          e.durationMs,
+          e.rssBeforeMiB ?? '?',
+          e.peakRssMiB ?? '?',
+          e.peakReset ? 'yes' : 'no',
+        ]),
+      ),
+    );
   }
   if (r.embeddedStart) {
     const e = r.embeddedStart;

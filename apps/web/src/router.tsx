@@ -3,6 +3,7 @@ import { createRootRoute, createRoute, createRouter, Link, Navigate, Outlet } fr
 import { useTranslation } from 'react-i18next';
 import { ApiKeysScreen } from './screens/ApiKeys';
 import { AppHome, AppLayout } from './screens/AppLayout';
+import { AuditLogScreen } from './screens/AuditLog';
 import { SignInScreen, SignUpScreen } from './screens/AuthForms';
 import { MembersScreen } from './screens/Members';
 import { OnboardingScreen } from './screens/Onboarding';
@@ -68,6 +69,12 @@ const apiKeysRoute = createRoute({
   component: ApiKeysScreen,
 });
 
+const auditLogRoute = createRoute({
+  getParentRoute: () => orgRoute,
+  path: 'audit-log',
+  component: AuditLogScreen,
+});
+
 const routeTree = rootRoute.addChildren([
   homeRoute,
   signInRoute,
@@ -75,7 +82,7 @@ const routeTree = rootRoute.addChildren([
   appRoute.addChildren([
     appHomeRoute,
     onboardingRoute,
-    orgRoute.addChildren([dashboardRoute, membersRoute, settingsRoute, apiKeysRoute]),
+    orgRoute.addChildren([dashboardRoute, membersRoute, settingsRoute, apiKeysRoute, auditLogRoute]),
   ]),
 ]);
 

@@ -211,6 +211,17 @@ const SCREENS: Screen[] = [
       },
     ],
   },
+  {
+    path: '/app/$orgSlug/audit-log',
+    name: 'audit-log',
+    as: 'owner',
+    url: (f) => `/app/${f.organization.slug}/audit-log`,
+    ready: (page) => page.getByTestId('audit-entry'),
+    actions: (page, m) => [
+      page.getByRole('combobox', { name: tr(m, 'audit.action') }),
+      page.getByRole('link', { name: tr(m, 'audit.exportCsv') }),
+    ],
+  },
 ];
 
 async function expectNoAxeViolations(page: Page, what: string): Promise<void> {

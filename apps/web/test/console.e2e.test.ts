@@ -1,9 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   appForFile,
+  call,
   hasChromium,
+  membershipOf,
   newPage,
   organizationWith,
   RESULTS_DIR,
@@ -220,6 +223,98 @@ describe.skipIf(!hasChromium)('the admin console, in the browser', () => {
       .getByText('Widerrufen')
       .waitFor();
     await german.page.screenshot({ path: join(RESULTS_DIR, 'api-keys-de.png'), fullPage: true });
+    await german.context.close();
+  });
+
+  it('a viewer filters the audit log to one removal, reads it as a sentence (English and German) and exports the filtered log', async () => {
+    const owner = await signUpApi(app, 'Ada Owner');
+    const admin = await signUpApi(app, 'Ben Admin');
+    const viewer = await signUpApi(app, 'Vera Viewer');
+    const cleo = await signUpApi(app, 'Cleo Member');
+    const dan = await signUpApi(app, 'Dan Member');
+    const organization = await organizationWith(app, owner, 'Audit Org', [
+      [admin, 'admin'],
+      [viewer, 'viewer'],
+      [cleo, 'member'],
+      [dan, 'member'],
+    ]);
+    // The admin's key is revoked with the admin's removal below: that entry says so.
+    await call(
+      app,
+      'apiKeys.create',
+      { organizationId: organization.id, name: 'Ben key', scopes: ['members:read'] },
+      admin.cookie,
+    );
+    const memberId = async (userId: string) => (await membershipOf(app, organization.id, userId)).id;
+    await call(
+      app,
+      'members.remove',
+      { organizationId: organization.id, memberId: await memberId(cleo.id) },
+      admin.cookie,
+    );
+    await call(
+      app,
+      'members.remove',
+      { organizationId: organization.id, memberId: await memberId(dan.id) },
+      owner.cookie,
+    );
+    await call(
+      app,
+      'members.remove',
+      { organizationId: organization.id, memberId: await memberId(admin.id) },
+      owner.cookie,
+    );
+
+    const { context, page } = await newPage(app);
+    await signInContext(app, context, viewer);
+    await page.goto(`/app/${organization.slug}/members`);
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    const entries = page.getByTestId('audit-entry');
+    await page.getByText('Ada Owner removed Ben Admin (Admin) — 1 API key revoked').waitFor();
+
+    // Filter to one removal: the action, then who removed, then whom.
+    await page.getByRole('combobox', { name: 'Action' }).selectOption('member.removed');
+    await page.getByRole('combobox', { name: 'By' }).selectOption({ label: 'Ada Owner' });
+    await page.getByRole('combobox', { name: 'About' }).selectOption({ label: 'Dan Member' });
+    await page.waitForFunction(() => {
+      const items = [...document.querySelectorAll('[data-testid="audit-entry"]')];
+      return items.length === 1 && items[0]!.textContent?.startsWith('Ada Owner removed Dan Member (Member)');
+    });
+    expect(await entries.count()).toBe(1);
+    const rows = await app.t.db
+      .selectFrom('audit_log')
+      .select(['id', 'actor_user_id', 'target_user_id'])
+      .where('organization_id', '=', organization.id)
+      .where('action', '=', 'member.removed')
+      .where('target_user_id', '=', dan.id)
+      .execute();
+    expect(rows).toEqual([{ id: expect.any(String), actor_user_id: owner.id, target_user_id: dan.id }]);
+    await page.screenshot({ path: join(RESULTS_DIR, 'audit-log-filtered.png'), fullPage: true });
+
+    // The export button downloads exactly the filtered entries.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export JSON Lines' }).click(),
+    ]);
+    const path = await download.path();
+    const lines = (await readFile(path, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.id)).toEqual(rows.map((row) => row.id));
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^audit-log-${organization.slug}-.*\\.jsonl$`));
+    await context.close();
+
+    const german = await newPage(app, 'de-DE');
+    await signInContext(app, german.context, viewer);
+    await german.page.goto(`/app/${organization.slug}/audit-log`);
+    await german.page.getByRole('combobox', { name: 'Aktion' }).selectOption('member.removed');
+    await german.page.getByText('Ben Admin hat Cleo Member (Mitglied) entfernt').waitFor();
+    await german.page
+      .getByText('Ada Owner hat Ben Admin (Administrator) entfernt — 1 API-Schlüssel widerrufen')
+      .waitFor();
+    await german.page.screenshot({ path: join(RESULTS_DIR, 'audit-log-de.png'), fullPage: true });
     await german.context.close();
   });
 });

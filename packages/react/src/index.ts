@@ -14,6 +14,14 @@ export {
   useRevokeApiKey,
 } from './hooks/apiKeys';
 export {
+  type AuditEntry,
+  type AuditLogFilters,
+  type AuditLogInput,
+  type AuditLogResult,
+  auditLogExportPath,
+  useAuditLog,
+} from './hooks/auditLog';
+export {
   type Invitation,
   type MyInvitation,
   useAcceptInvitation,

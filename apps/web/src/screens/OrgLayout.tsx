@@ -51,6 +51,11 @@ export function OrgLayout() {
         <Link to="/app/$orgSlug/members" params={{ orgSlug }}>
           {t('nav.members')}
         </Link>
+        {organization.role !== 'member' && (
+          <Link to="/app/$orgSlug/audit-log" params={{ orgSlug }}>
+            {t('nav.auditLog')}
+          </Link>
+        )}
         <Link to="/app/$orgSlug/settings" params={{ orgSlug }}>
           {t('nav.settings')}
         </Link>

@@ -1,0 +1,229 @@
+import {
+  type AuditEntry,
+  type AuditLogFilters,
+  auditLogExportPath,
+  useAuditLog,
+  useMembers,
+} from '@roster/react';
+import type { TFunction } from 'i18next';
+import { useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorText } from '../components/ErrorText';
+import { currentLanguage } from '../i18n';
+import type { Messages } from '../i18n/en';
+import { useCurrentOrganization } from './OrgLayout';
+
+const AUDIT_PAGE_SIZE = 20;
+
+/** The actions Roster writes, for the filter (the API takes any action name). */
+export const AUDIT_ACTIONS = [
+  'member.removed',
+  'member.left',
+  'member.role_changed',
+  'ownership.transferred',
+  'invitation.created',
+  'invitation.revoked',
+  'invitation.accepted',
+  'api_key.created',
+  'api_key.revoked',
+  'organization.created',
+  'organization.updated',
+  'organization.deletion_scheduled',
+  'webhook.created',
+  'webhook.deleted',
+] as const;
+type ActionKey = keyof Messages['audit']['sentences'];
+
+function actionKey(action: string): ActionKey | null {
+  return (AUDIT_ACTIONS as readonly string[]).includes(action)
+    ? (action.replace('.', '_') as ActionKey)
+    : null;
+}
+
+function formatDateTime(value: string): string {
+  return new Intl.DateTimeFormat(currentLanguage(), { dateStyle: 'medium', timeStyle: 'short' }).format(
+    new Date(value),
+  );
+}
+
+/** The start of a local calendar day (`yyyy-mm-dd`) as an ISO instant; `days` later for an exclusive end. */
+function dayStart(day: string, days = 0): string {
+  const date = new Date(`${day}T00:00:00`);
+  date.setDate(date.getDate() + days);
+  return date.toISOString();
+}
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+const count = (value: unknown): number => (Array.isArray(value) ? value.length : 0);
+
+/** One entry as a sentence: "Ada removed Cleo (member) — 1 API key revoked". */
+export function auditSentence(t: TFunction, entry: AuditEntry): string {
+  const m = entry.metadata;
+  const actor =
+    entry.actor.type === 'apiKey'
+      ? t('audit.apiKeyActor', { name: entry.actor.name ?? '?' })
+      : (entry.actor.name ?? t('audit.someone'));
+  const target = entry.target.name ?? text(m.email);
+  const role = (value: unknown) =>
+    ['owner', 'admin', 'member', 'viewer'].includes(text(value))
+      ? t(`roles.${text(value) as 'owner' | 'admin' | 'member' | 'viewer'}`)
+      : text(value);
+  const key = actionKey(entry.action);
+  if (!key) return t('audit.unknown', { actor, action: entry.action });
+  const vars = {
+    actor,
+    target: target || t('audit.someone'),
+    role: role(m.role),
+    from: role(m.from),
+    to: role(m.to),
+    email: text(m.email),
+    name: text(m.name),
+    url: text(m.url),
+  };
+  let sentence = t(`audit.sentences.${key}`, vars);
+  if (key === 'organization_updated') {
+    const changes = (m.changes ?? {}) as { name?: { to?: unknown }; slug?: { to?: unknown } };
+    const parts = [
+      ...(changes.name ? [t('audit.renamedTo', { name: text(changes.name.to) })] : []),
+      ...(changes.slug ? [t('audit.slugTo', { slug: text(changes.slug.to) })] : []),
+    ];
+    if (parts.length) sentence = `${sentence}: ${parts.join(', ')}`;
+  }
+  if (key === 'member_removed' || key === 'member_left') {
+    const revoked = (m.revoked ?? {}) as { apiKeyIds?: unknown; invitationIds?: unknown };
+    const parts = [
+      ...(count(revoked.apiKeyIds) ? [t('audit.apiKeysRevoked', { count: count(revoked.apiKeyIds) })] : []),
+      ...(count(revoked.invitationIds)
+        ? [t('audit.invitationsRevoked', { count: count(revoked.invitationIds) })]
+        : []),
+    ];
+    if (parts.length) sentence = `${sentence} — ${parts.join(', ')}`;
+  }
+  return sentence;
+}
+
+/** /app/$orgSlug/audit-log: the organization's audit log (owners, admins, viewers), filtered, exported. */
+export function AuditLogScreen() {
+  const { t } = useTranslation();
+  const organization = useCurrentOrganization();
+  if (organization.role === 'member') {
+    return (
+      <div className="stack">
+        <h1>{t('audit.title')}</h1>
+        <p>{t('audit.notAllowed')}</p>
+      </div>
+    );
+  }
+  return <AuditLogView organizationId={organization.id} />;
+}
+
+function AuditLogView({ organizationId }: { organizationId: string }) {
+  const { t } = useTranslation();
+  const [action, setAction] = useState('');
+  const [actor, setActor] = useState('');
+  const [target, setTarget] = useState('');
+  const [fromDay, setFromDay] = useState('');
+  const [toDay, setToDay] = useState('');
+  // People to pick as actor or target: the first 100 members, and everyone the loaded entries name —
+  // removed members too, who are no longer in the members list (the API takes any user id).
+  const members = useMembers({ organizationId, limit: 100 });
+  const seen = useRef(new Map<string, string>());
+  const filters: AuditLogFilters = {
+    ...(action ? { action } : {}),
+    ...(actor ? { actorUserId: actor } : {}),
+    ...(target ? { targetUserId: target } : {}),
+    ...(fromDay ? { from: dayStart(fromDay) } : {}),
+    ...(toDay ? { to: dayStart(toDay, 1) } : {}),
+  };
+  const log = useAuditLog({ organizationId, limit: AUDIT_PAGE_SIZE, ...filters });
+  for (const member of members.members) seen.current.set(member.userId, member.name);
+  for (const entry of log.entries) {
+    if (entry.actor.userId && entry.actor.name) seen.current.set(entry.actor.userId, entry.actor.name);
+    if (entry.target.userId && entry.target.name) seen.current.set(entry.target.userId, entry.target.name);
+  }
+  const people = [...seen.current].sort((a, b) => a[1].localeCompare(b[1]));
+  const filtered = Object.keys(filters).length > 0;
+  return (
+    <div className="stack">
+      <h1>{t('audit.title')}</h1>
+      <search className="filters" aria-label={t('audit.filters')}>
+        <label className="field">
+          <span>{t('audit.action')}</span>
+          <select value={action} onChange={(event) => setAction(event.target.value)}>
+            <option value="">{t('audit.allActions')}</option>
+            {AUDIT_ACTIONS.map((option) => (
+              <option key={option} value={option}>
+                {t(`audit.actionNames.${actionKey(option)!}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>{t('audit.actor')}</span>
+          <select value={actor} onChange={(event) => setActor(event.target.value)}>
+            <option value="">{t('audit.anyone')}</option>
+            {people.map(([userId, name]) => (
+              <option key={userId} value={userId}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>{t('audit.target')}</span>
+          <select value={target} onChange={(event) => setTarget(event.target.value)}>
+            <option value="">{t('audit.anyone')}</option>
+            {people.map(([userId, name]) => (
+              <option key={userId} value={userId}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>{t('audit.from')}</span>
+          <input type="date" value={fromDay} onChange={(event) => setFromDay(event.target.value)} />
+        </label>
+        <label className="field">
+          <span>{t('audit.to')}</span>
+          <input type="date" value={toDay} onChange={(event) => setToDay(event.target.value)} />
+        </label>
+      </search>
+      <div className="row">
+        <a className="button" href={auditLogExportPath(organizationId, 'csv', filters)} download>
+          {t('audit.exportCsv')}
+        </a>
+        <a className="button" href={auditLogExportPath(organizationId, 'jsonl', filters)} download>
+          {t('audit.exportJsonl')}
+        </a>
+      </div>
+      <ErrorText error={log.error} />
+      {log.data && log.entries.length === 0 && <p>{filtered ? t('audit.noMatches') : t('audit.empty')}</p>}
+      <ol className="list" aria-label={t('audit.entries')}>
+        {log.entries.map((entry) => (
+          <li key={entry.id} className="list-row" data-testid="audit-entry" data-action={entry.action}>
+            <span>{auditSentence(t, entry)}</span>
+            <time className="muted" dateTime={entry.createdAt}>
+              {formatDateTime(entry.createdAt)}
+            </time>
+          </li>
+        ))}
+      </ol>
+      <div className="row">
+        <span className="muted" aria-live="polite">
+          {t('audit.shown', { count: log.entries.length })}
+        </span>
+        {log.hasNextPage && (
+          <button
+            type="button"
+            className="button"
+            disabled={log.isFetchingNextPage}
+            onClick={() => void log.fetchNextPage()}
+          >
+            {log.isFetchingNextPage ? t('audit.loadingMore') : t('audit.loadMore')}
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}
