@@ -24,6 +24,8 @@ async function auditOf(organizationId: string) {
     .select(['action', 'actor_user_id', 'actor_api_key_id', 'metadata'])
     .where('organization_id', '=', organizationId)
     .where('action', '=', 'organization.updated')
+    .orderBy('created_at')
+    .orderBy('id')
     .execute();
 }
 
