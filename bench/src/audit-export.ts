@@ -8,6 +8,8 @@ import { nowMs } from './stats';
 
 export interface AuditExportResult {
   rows: number;
+  /** Set when only the newest entries were exported (a `from` filter). */
+  from?: string;
   format: 'csv' | 'jsonl';
   /** Size of the whole export: what building it in memory would have cost at least. */
   bytes: number;
@@ -53,6 +55,8 @@ export async function measureAuditExport(options: {
   pid: number | undefined;
   size: number;
   format: 'csv' | 'jsonl';
+  /** Only entries from this instant on (the export's `from` filter), to compare a smaller export. */
+  from?: string;
 }): Promise<AuditExportResult> {
   const s = `list${options.size}`;
   const organizationId = uuidFor(`${s}:org`);
@@ -63,7 +67,10 @@ export async function measureAuditExport(options: {
   const peakReset = resetPeakRss(options.pid);
   const t0 = nowMs();
   const res = await fetch(
-    `${options.baseUrl}/v1/organizations/${organizationId}/audit-log/export?format=${options.format}`,
+    `${options.baseUrl}/v1/organizations/${organizationId}/audit-log/export?${new URLSearchParams({
+      format: options.format,
+      ...(options.from ? { from: options.from } : {}),
+    })}`,
     { headers },
   );
   if (res.status !== 200 || !res.body)
@@ -78,6 +85,7 @@ export async function measureAuditExport(options: {
   return {
     // JSON Lines: one line per row; CSV: a header line more (no field of these rows holds a line break).
     rows: options.format === 'jsonl' ? newlines : newlines - 1,
+    ...(options.from ? { from: options.from } : {}),
     format: options.format,
     bytes,
     durationMs,
@@ -85,4 +93,14 @@ export async function measureAuditExport(options: {
     peakRssMiB: peakRssMiB(options.pid),
     peakReset,
   };
+}
+
+/** The instant from which the list organization's newest `rows` audit entries start. */
+export async function newestEntriesFrom(client: pg.Client, size: number, rows: number): Promise<string> {
+  const res = await client.query(
+    `select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at from audit_log
+     where organization_id = bench_uuid($1 || ':org')::uuid order by created_at desc, id desc offset $2 limit 1`,
+    [`list${size}`, rows - 1],
+  );
+  return res.rows[0].at;
 }

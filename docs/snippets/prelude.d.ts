@@ -12,6 +12,9 @@ declare global {
   const organizationId: string;
   const memberId: string;
   const invitationId: string;
+  const apiKeyId: string;
+  /** The Roster server's base URL, e.g. `https://roster.example.com`. */
+  const serverUrl: string;
   const memberUserId: string;
   /** A webhook of the organization (see "Reliability and events"). */
   const webhookId: string;
@@ -30,6 +33,8 @@ declare global {
   function t(key: string): string;
   function showError(message: string): void;
   function toast(message: string): void;
+  /** Shows a secret to its owner once (a new API key). */
+  function showOnce(secret: string): void;
   function App(): ReactElement;
   function TransferOwnershipFirst(): ReactElement;
 }

@@ -1,11 +1,17 @@
-import { type ApiKey, type CreatedApiKey, useApiKeys, useCreateApiKey, useRevokeApiKey } from '@roster/react';
+import {
+  type ApiKey,
+  type CreatedApiKey,
+  useApiKeys,
+  useCreateApiKey,
+  usePermissions,
+  useRevokeApiKey,
+} from '@roster/react';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useAppState } from '../app-state';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorText } from '../components/ErrorText';
 import { currentLanguage } from '../i18n';
-import { canManageMembers } from '../permissions';
 import { useCurrentOrganization } from './OrgLayout';
 
 const SCOPES = ['members:read', 'members:write', 'audit:read'] as const;
@@ -21,7 +27,10 @@ function formatDateTime(value: string | null): string {
 export function ApiKeysScreen() {
   const { t } = useTranslation();
   const organization = useCurrentOrganization();
-  if (!canManageMembers(organization.role)) {
+  // Shown from the server's permissions answer; the procedures check again.
+  const permissions = usePermissions(organization.id);
+  if (!permissions.data) return <ErrorText error={permissions.error} />;
+  if (!permissions.data.manageApiKeys.allowed) {
     return (
       <div className="stack">
         <h1>{t('apiKeys.title')}</h1>

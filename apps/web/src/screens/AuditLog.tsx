@@ -4,6 +4,7 @@ import {
   auditLogExportPath,
   useAuditLog,
   useMembers,
+  usePermissions,
 } from '@roster/react';
 import type { TFunction } from 'i18next';
 import { useRef, useState } from 'react';
@@ -106,7 +107,10 @@ export function auditSentence(t: TFunction, entry: AuditEntry): string {
 export function AuditLogScreen() {
   const { t } = useTranslation();
   const organization = useCurrentOrganization();
-  if (organization.role === 'member') {
+  // Shown from the server's permissions answer; auditLog.list checks again.
+  const permissions = usePermissions(organization.id);
+  if (!permissions.data) return <ErrorText error={permissions.error} />;
+  if (!permissions.data.readAuditLog.allowed) {
     return (
       <div className="stack">
         <h1>{t('audit.title')}</h1>

@@ -1,4 +1,4 @@
-import { type Organization, useOrganizations, useSession } from '@roster/react';
+import { type Organization, useOrganizations, usePermissions, useSession } from '@roster/react';
 import { Link, Outlet, useParams } from '@tanstack/react-router';
 import { createContext, useContext, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -26,6 +26,8 @@ export function OrgLayout() {
   const session = useSession();
   const { leavingOrganizationId } = useAppState();
   const organization = organizations.data?.find((candidate) => candidate.slug === orgSlug);
+  // The Audit log tab only for those who may read it (the server's permissions answer).
+  const permissions = usePermissions(organization?.id);
 
   // Remember the organization the user works in, so the next sign-in lands here.
   const organizationId = organization?.id;
@@ -51,7 +53,7 @@ export function OrgLayout() {
         <Link to="/app/$orgSlug/members" params={{ orgSlug }}>
           {t('nav.members')}
         </Link>
-        {organization.role !== 'member' && (
+        {permissions.data?.readAuditLog.allowed && (
           <Link to="/app/$orgSlug/audit-log" params={{ orgSlug }}>
             {t('nav.auditLog')}
           </Link>

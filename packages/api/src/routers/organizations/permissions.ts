@@ -31,6 +31,7 @@ export const permissionsOutput = z.object({
   invite: perRole,
   transferOwnership: permission,
   scheduleDeletion: permission,
+  updateOrganization: permission,
   manageApiKeys: permission,
   manageWebhooks: permission,
   readAuditLog: permission,
