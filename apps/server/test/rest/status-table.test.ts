@@ -7,6 +7,7 @@ import {
   createKey,
   DB_KIND,
   listenTestServer,
+  mutate,
   PASSWORD,
   signUp,
   startIdentityServer,
@@ -70,6 +71,27 @@ beforeAll(async () => {
   member = { cookie: m.cookie, userId: m.user.id, email: m.user.email, membershipId: m.membershipId };
   readKey = (await createKey(s.base, owner.cookie, organizationId, ['members:read'])).key;
 });
+
+/** A key past its expiry (created for an hour, then moved into the past in the database). */
+async function expiredKey(): Promise<string> {
+  const created = await mutate<{ id: string; key: string }>(
+    s.base,
+    'apiKeys.create',
+    {
+      organizationId,
+      name: 'expiring',
+      scopes: ['members:read'],
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    },
+    { cookie: owner.cookie },
+  );
+  await s.db
+    .updateTable('api_keys')
+    .set({ expires_at: new Date(Date.now() - 1000) })
+    .where('id', '=', created.data.id)
+    .execute();
+  return created.data.key;
+}
 
 const json = { 'content-type': 'application/json' };
 const RANDOM_ID = '7d3f1c52-9a0e-4b7c-8e21-5a6b7c8d9e0f';
@@ -151,6 +173,12 @@ const REACH: Record<ErrorReason, Reach> = {
   INVALID_API_KEY: {
     trpc: () => trpcGet('members.list', { organizationId }, { authorization: 'Bearer rst_not_a_key' }),
     rest: () => restCall('GET', `/organizations/${organizationId}/members`, { 'x-api-key': 'rst_not_a_key' }),
+  },
+  API_KEY_EXPIRED: {
+    trpc: async () =>
+      trpcGet('members.list', { organizationId }, { authorization: `Bearer ${await expiredKey()}` }),
+    rest: async () =>
+      restCall('GET', `/organizations/${organizationId}/members`, { 'x-api-key': await expiredKey() }),
   },
   SESSION_EXPIRED: {
     unreached:

@@ -28,8 +28,6 @@ export const auditEntryOutput = z.object({
 });
 export const listAuditLogOutput = keysetPageOutput(auditEntryOutput);
 
-import { auditLogFilterShape, checkDateRange, filtersOf, toAuditItem } from '../../services/audit-log';
-
 /**
  * The organization's audit log, newest first, by keyset pages (owners, admins, viewers; keys with
  * audit:read), optionally filtered by action, actor (a person or an API key), target person and a date
