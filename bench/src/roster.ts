@@ -97,7 +97,4 @@ export const SERVER_BENCH_ENV: Record<string, string> = {
   RATE_LIMIT_MAX: '100000000',
   RATE_LIMIT_WINDOW_SECONDS: '60',
   SEED_DEMO: '0',
-  // Required in production since mail arrived; the bench sends none (nothing it does queues a mail).
-  SMTP_URL: 'smtp://127.0.0.1:2525',
-  APP_URL: 'http://127.0.0.1',
 };
