@@ -15,6 +15,8 @@ declare global {
   const apiKeyId: string;
   /** The Roster server's base URL, e.g. `https://roster.example.com`. */
   const serverUrl: string;
+  /** The token at the end of a mailed link (`/invite/<token>`, `/verify-email/<token>`, ...). */
+  const token: string;
   const memberUserId: string;
   /** A webhook of the organization (see "Reliability and events"). */
   const webhookId: string;

@@ -28,6 +28,8 @@ export interface BuildServerOptions {
   db: Kysely<Database>;
   /** Pino log level; `silent` in tests. */
   logLevel?: string;
+  /** Where log lines go (default: stdout). */
+  logStream?: NodeJS.WritableStream;
   /** Who is calling; default: Roster's API keys and session cookies (`defaultAuthenticate`). */
   authenticate?: Authenticate;
   /**
@@ -71,6 +73,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const app = Fastify({
     logger: {
       level: options.logLevel ?? 'info',
+      ...(options.logStream ? { stream: options.logStream } : {}),
       serializers: {
         req: (request) => ({
           method: request.method,

@@ -10,6 +10,19 @@ export {
   retryDelayMs,
   webhookBody,
 } from './dispatcher';
+export {
+  createDevMailbox,
+  createMailer,
+  createSmtpTransport,
+  DEFAULT_MAILER_SETTINGS,
+  type DevMailbox,
+  type DevMailboxEntry,
+  type Mailer,
+  type MailerSettings,
+  type MailRound,
+  type MailTransport,
+  type OutgoingMail,
+} from './mailer';
 export { isOriginAllowed } from './origin';
 export {
   AUTH_PROCEDURES,

@@ -23,7 +23,7 @@ export interface RateLimitSettings {
   max: number;
   /** The window, in milliseconds. */
   windowMs: number;
-  /** Calls to `auth.signIn` / `auth.signUp` per window per IP address (on top of `max`). */
+  /** Calls to `auth.signIn` / `auth.signUp` (and the password-reset and verification calls) per window per IP address (on top of `max`). */
   authMax: number;
   authWindowMs: number;
   /**
@@ -46,7 +46,14 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
 };
 
 /** The procedures guarded by the stricter per-IP limit: password guessing and account spam. */
-export const AUTH_PROCEDURES: ReadonlySet<string> = new Set(['auth.signIn', 'auth.signUp']);
+export const AUTH_PROCEDURES: ReadonlySet<string> = new Set([
+  'auth.signIn',
+  'auth.signUp',
+  // Each may send a mail or tries a mailed token: counted like sign-ins, per IP address.
+  'auth.requestPasswordReset',
+  'auth.resetPassword',
+  'auth.verifyEmail',
+]);
 
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 type LimitResult = Extract<Awaited<ReturnType<Limiter>>, { isAllowed: false }>;

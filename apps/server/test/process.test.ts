@@ -108,6 +108,7 @@ describe('the server process (embedded database)', () => {
     // Something to keep: an account made through the API.
     const signUp = await signIn(port, 'auth.signUp');
     expect(signUp.status).toBe(200);
+    expect((await signIn(port, 'auth.signIn')).status).toBe(200);
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);

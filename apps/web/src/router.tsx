@@ -5,6 +5,13 @@ import { ApiKeysScreen } from './screens/ApiKeys';
 import { AppHome, AppLayout } from './screens/AppLayout';
 import { AuditLogScreen } from './screens/AuditLog';
 import { SignInScreen, SignUpScreen } from './screens/AuthForms';
+import { DevMailScreen } from './screens/DevMail';
+import {
+  ForgotPasswordScreen,
+  InviteScreen,
+  ResetPasswordScreen,
+  VerifyEmailScreen,
+} from './screens/EmailLinks';
 import { MembersScreen } from './screens/Members';
 import { OnboardingScreen } from './screens/Onboarding';
 import { DashboardScreen, OrgLayout } from './screens/OrgLayout';
@@ -43,6 +50,32 @@ const signUpRoute = createRoute({
   path: 'sign-up',
   component: SignUpScreen,
 });
+// Reached from mailed links, signed in or not.
+const inviteRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'invite/$token',
+  component: InviteScreen,
+});
+const verifyEmailRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'verify-email/$token',
+  component: VerifyEmailScreen,
+});
+const forgotPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'forgot-password',
+  component: ForgotPasswordScreen,
+});
+const resetPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'reset-password/$token',
+  component: ResetPasswordScreen,
+});
+const devMailRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'dev/mail',
+  component: DevMailScreen,
+});
 const appRoute = createRoute({ getParentRoute: () => rootRoute, path: 'app', component: AppLayout });
 const appHomeRoute = createRoute({ getParentRoute: () => appRoute, path: '/', component: AppHome });
 const onboardingRoute = createRoute({
@@ -79,6 +112,11 @@ const routeTree = rootRoute.addChildren([
   homeRoute,
   signInRoute,
   signUpRoute,
+  inviteRoute,
+  verifyEmailRoute,
+  forgotPasswordRoute,
+  resetPasswordRoute,
+  devMailRoute,
   appRoute.addChildren([
     appHomeRoute,
     onboardingRoute,

@@ -11,6 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
+import { createDevMailbox, createMailer } from '@roster/server';
 import type { Locator, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { de } from '../src/i18n/de';
@@ -18,11 +19,14 @@ import { en, type Messages } from '../src/i18n/en';
 import {
   type ApiUser,
   appForFile,
+  call,
   hasChromium,
   organizationWith,
+  PASSWORD,
   RESULTS_DIR,
   signInContext,
   signUpApi,
+  uniqueEmail,
 } from './harness';
 
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
@@ -48,6 +52,10 @@ interface Fixtures {
   member: ApiUser;
   newcomer: ApiUser;
   organization: { id: string; slug: string; name: string };
+  /** Tokens of mailed links (minted by the server's mailer into a development mailbox). */
+  inviteToken: string;
+  verifyToken: string;
+  resetToken: string;
 }
 
 /** A message by its dotted key, with `{{name}}` placeholders filled in. */
@@ -222,6 +230,47 @@ const SCREENS: Screen[] = [
       page.getByRole('link', { name: tr(m, 'audit.exportCsv') }),
     ],
   },
+  {
+    path: '/invite/$token',
+    name: 'invite',
+    as: 'signedOut',
+    url: (f) => `/invite/${f.inviteToken}`,
+    ready: (page, m) => heading(page, tr(m, 'invite.title')),
+    actions: (page) => [page.locator('form button[type=submit]')],
+  },
+  {
+    // Following the link uses it: the first visit confirms, later ones show the refusal. Both are audited.
+    path: '/verify-email/$token',
+    name: 'verify-email',
+    as: 'signedOut',
+    url: (f) => `/verify-email/${f.verifyToken}`,
+    ready: (page, m) => heading(page, tr(m, 'verify.title')),
+    actions: (page, m) => [page.getByRole('link', { name: tr(m, 'verify.continue') })],
+  },
+  {
+    path: '/forgot-password',
+    name: 'forgot-password',
+    as: 'signedOut',
+    url: () => '/forgot-password',
+    ready: (page, m) => heading(page, tr(m, 'reset.forgotTitle')),
+    actions: (page) => [page.locator('form button[type=submit]')],
+  },
+  {
+    path: '/reset-password/$token',
+    name: 'reset-password',
+    as: 'signedOut',
+    url: (f) => `/reset-password/${f.resetToken}`,
+    ready: (page, m) => heading(page, tr(m, 'reset.title')),
+    actions: (page) => [page.locator('form button[type=submit]')],
+  },
+  {
+    path: '/dev/mail',
+    name: 'dev-mail',
+    as: 'signedOut',
+    url: () => '/dev/mail',
+    ready: (page, m) => heading(page, tr(m, 'devMail.title')),
+    actions: (page, m) => [page.getByRole('button', { name: tr(m, 'devMail.refresh') })],
+  },
 ];
 
 async function expectNoAxeViolations(page: Page, what: string): Promise<void> {
@@ -293,6 +342,33 @@ describe.skipIf(!hasChromium)(
       fixtures.organization = await organizationWith(app, fixtures.owner, 'Audit Works', [
         [fixtures.member, 'member'],
       ]);
+      // Mailed links: an invitation, a verification and a reset, rendered by the mailer into a mailbox.
+      await call(
+        app,
+        'invitations.create',
+        { organizationId: fixtures.organization.id, email: uniqueEmail('audit-invitee'), role: 'member' },
+        fixtures.owner.cookie,
+      );
+      const unverified = uniqueEmail('audit-unverified');
+      await call(app, 'auth.signUp', { email: unverified, password: PASSWORD, name: 'Una Unverified' });
+      await call(app, 'auth.requestPasswordReset', { email: fixtures.member.email });
+      const mailbox = createDevMailbox();
+      await createMailer(app.t.db, {
+        appUrl: app.url,
+        from: 'roster@test.example',
+        transport: mailbox,
+      }).runOnce();
+      const tokenFor = (path: string) => {
+        const match = mailbox
+          .list()
+          .map((mail) => mail.text.match(new RegExp(`${path}([A-Za-z0-9_-]{43})`))?.[1])
+          .find(Boolean);
+        if (!match) throw new Error(`no ${path} link among the mails`);
+        return match;
+      };
+      fixtures.inviteToken = tokenFor('/invite/');
+      fixtures.verifyToken = tokenFor('/verify-email/');
+      fixtures.resetToken = tokenFor('/reset-password/');
     });
 
     for (const viewport of VIEWPORTS) {

@@ -55,6 +55,21 @@ export const ERROR_REASONS = {
     status: 403,
     hint: 'This action is for people signed in with a session, not for API keys.',
   },
+  TOKEN_INVALID: {
+    code: 'NOT_FOUND',
+    status: 404,
+    hint: 'The link is unknown, was already used or was replaced by a newer one; use the newest mail, or ask for a new link.',
+  },
+  TOKEN_EXPIRED: {
+    code: 'CONFLICT',
+    status: 410,
+    hint: 'The link has expired; ask for a new one (resend the verification mail, or request a new password reset).',
+  },
+  EMAIL_NOT_VERIFIED: {
+    code: 'FORBIDDEN',
+    status: 403,
+    hint: 'Confirm your email address with the link mailed to it (auth.resendVerification sends a new one), or open the invitation link.',
+  },
   // Authorization
   ORGANIZATION_NOT_FOUND: {
     code: 'NOT_FOUND',
@@ -102,6 +117,16 @@ export const ERROR_REASONS = {
     code: 'CONFLICT',
     status: 410,
     hint: 'Ask an admin of the organization for a new invitation.',
+  },
+  INVITATION_FOR_ANOTHER_ADDRESS: {
+    code: 'FORBIDDEN',
+    status: 403,
+    hint: 'This invitation is for another email address: sign out, then sign in or sign up with the invited address.',
+  },
+  INVITATION_RESEND_TOO_SOON: {
+    code: 'TOO_MANY_REQUESTS',
+    status: 429,
+    hint: 'The invitation was mailed moments ago; wait error.data.details.retryAfterSeconds before resending it.',
   },
   INVITATION_ALREADY_PENDING: {
     code: 'CONFLICT',

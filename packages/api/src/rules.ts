@@ -44,6 +44,7 @@ export const ACCESS_RULES = {
   'invitations.create': { roles: MANAGERS, apiKeyScope: 'members:write' },
   'invitations.list': { roles: MANAGERS, apiKeyScope: 'members:write' },
   'invitations.revoke': { roles: MANAGERS, apiKeyScope: 'members:write' },
+  'invitations.resend': { roles: MANAGERS, apiKeyScope: 'members:write' },
   'auditLog.list': { roles: ['owner', 'admin', 'viewer'], apiKeyScope: 'audit:read' },
   'apiKeys.create': { roles: MANAGERS },
   'apiKeys.list': { roles: MANAGERS },
@@ -73,6 +74,13 @@ export const UNSCOPED_PROCEDURES = {
   'organizations.listMine': 'people',
   'invitations.listMine': 'people',
   'invitations.accept': 'people',
+  // Mailed links: the token is the proof (byToken only reads what the link is for).
+  'invitations.acceptByToken': 'people',
+  'invitations.byToken': 'anyone',
+  'auth.verifyEmail': 'anyone',
+  'auth.resendVerification': 'people',
+  'auth.requestPasswordReset': 'anyone',
+  'auth.resetPassword': 'anyone',
 } as const satisfies Record<string, 'anyone' | 'people'>;
 
 /** The caller as the allowlists see it: a person with their role, or an API key with its scopes. */

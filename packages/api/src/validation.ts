@@ -1,4 +1,4 @@
-import { ROLES } from '@roster/db';
+import { MAIL_LOCALES, ROLES } from '@roster/db';
 import { z } from 'zod';
 
 /** Opaque ids (UUIDs under the hood; callers should not rely on the format). */
@@ -32,3 +32,7 @@ export function isoTime(value: Date | string): string {
 export function keysetPageOutput<Item extends z.ZodType>(item: Item) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
+/** The token of a mailed link: 32 random bytes, base64url (43 characters). Anything else is malformed. */
+export const emailToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'Expected the token from the link');
+/** The language of a user's mails. */
+export const locale = z.enum(MAIL_LOCALES);

@@ -25,7 +25,7 @@ export interface TestUser {
 
 export async function createUser(
   db: Db,
-  overrides: { email?: string; name?: string; passwordHash?: string | null } = {},
+  overrides: { email?: string; name?: string; passwordHash?: string | null; verified?: boolean } = {},
 ): Promise<TestUser> {
   const suffix = uniqueSuffix();
   return db
@@ -34,6 +34,8 @@ export async function createUser(
       email: overrides.email ?? `user-${suffix}@example.test`,
       name: overrides.name ?? `User ${suffix}`,
       password_hash: overrides.passwordHash ?? null,
+      // Proven addresses by default (as after following the verification link); `verified: false` for not.
+      email_verified_at: overrides.verified === false ? null : new Date(),
     })
     .returning(['id', 'email', 'name'])
     .executeTakeFirstOrThrow();

@@ -22,12 +22,22 @@ export {
   useAuditLog,
 } from './hooks/auditLog';
 export {
+  useRequestPasswordReset,
+  useResendVerification,
+  useResetPassword,
+  useVerifyEmail,
+} from './hooks/email';
+export {
   type Invitation,
+  type InvitationPreview,
   type MyInvitation,
   useAcceptInvitation,
+  useAcceptInvitationByToken,
   useCreateInvitation,
+  useInvitationByToken,
   useInvitations,
   useMyInvitations,
+  useResendInvitation,
   useRevokeInvitation,
 } from './hooks/invitations';
 export {

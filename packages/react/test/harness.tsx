@@ -54,15 +54,36 @@ export interface TestUser {
   cookie: string;
 }
 
-/** Signs a fresh user up over HTTP, as a browser would, and keeps the session cookie it got. */
-export async function signUp(roster: Roster, name = 'Test User'): Promise<TestUser> {
+/**
+ * Signs a fresh user up and in over HTTP, as a browser would, and keeps the session cookie it got. The
+ * address is then marked verified (as following the mailed link does) unless `verified: false`.
+ */
+export async function signUp(
+  roster: Roster,
+  name = 'Test User',
+  options: { verified?: boolean } = {},
+): Promise<TestUser> {
   const email = `u-${randomUUID()}@example.com`;
-  const response = await fetch(`${roster.url}/trpc/auth.signUp`, {
+  const signedUp = await fetch(`${roster.url}/trpc/auth.signUp`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: roster.url },
     body: JSON.stringify({ email, password: 'correct horse battery staple', name }),
   });
-  if (!response.ok) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`);
+  if (!signedUp.ok) throw new Error(`sign-up failed: ${signedUp.status} ${await signedUp.text()}`);
+  if (options.verified !== false) {
+    await roster.t.db
+      .updateTable('users')
+      .set({ email_verified_at: new Date() })
+      .where('email', '=', email)
+      .execute();
+  }
+  // Sign-up never signs in (it answers the same for a taken address): sign in next, as useSession does.
+  const response = await fetch(`${roster.url}/trpc/auth.signIn`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: roster.url },
+    body: JSON.stringify({ email, password: 'correct horse battery staple' }),
+  });
+  if (!response.ok) throw new Error(`sign-in failed: ${response.status} ${await response.text()}`);
   const cookie = response.headers
     .getSetCookie()
     .map((line) => line.split(';')[0])

@@ -70,14 +70,22 @@ describe(`startServer applies the identity configuration (${DB_KIND})`, () => {
     const me = await query(server.url, 'auth.me');
     expect(me.headers.get('ratelimit-policy')).toBe('50;w=30');
 
-    const signUp = await mutate(
+    const email = uniqueEmail('prod');
+    const signedUp = await mutate(
       server.url,
       'auth.signUp',
-      { email: uniqueEmail('prod'), password: PASSWORD, name: 'Prod' },
+      { email, password: PASSWORD, name: 'Prod' },
+      { origin: 'https://app.example.com' },
+    );
+    expect(signedUp.status).toBe(200);
+    expect(signedUp.headers.get('ratelimit-policy')).toBe('2;w=60');
+    const signUp = await mutate(
+      server.url,
+      'auth.signIn',
+      { email, password: PASSWORD },
       { origin: 'https://app.example.com' },
     );
     expect(signUp.status).toBe(200);
-    expect(signUp.headers.get('ratelimit-policy')).toBe('2;w=60');
     expect(signUp.setCookie.find((c) => c.startsWith('roster_session='))).toMatch(/; Secure/);
 
     const foreign = await mutate(server.url, 'auth.signOut', undefined, {

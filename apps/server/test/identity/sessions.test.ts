@@ -33,12 +33,19 @@ function sessionsOf(userId: string) {
 }
 
 describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
-  it('signs up: stores a scrypt hash and only the SHA-256 of the token, sets an httpOnly Lax cookie', async () => {
+  it('signs up (no session: the answer is the same for a taken address), then signs in: a scrypt hash, only the SHA-256 of the token, an httpOnly Lax cookie', async () => {
     const email = uniqueEmail('ada');
-    const res = await mutate<{ user: { id: string; email: string; name: string } }>(s.base, 'auth.signUp', {
+    const signedUp = await mutate(s.base, 'auth.signUp', {
       email: `  ${email.toUpperCase()} `,
       password: PASSWORD,
       name: 'Ada',
+    });
+    expect(signedUp.status).toBe(200);
+    expect(signedUp.data).toEqual({ email, verificationSent: true });
+    expect(signedUp.setCookie).toEqual([]);
+    const res = await mutate<{ user: { id: string; email: string; name: string } }>(s.base, 'auth.signIn', {
+      email,
+      password: PASSWORD,
     });
     expect(res.status).toBe(200);
     expect(res.data.user).toMatchObject({ email, name: 'Ada' });
@@ -72,14 +79,17 @@ describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
       { cookie: res.sessionCookie },
     );
     expect(me.status).toBe(200);
-    expect(me.data).toEqual({ user: { id: user.id, email, name: 'Ada' }, activeOrganizationId: null });
+    expect(me.data).toEqual({
+      user: { id: user.id, email, name: 'Ada', emailVerified: false },
+      activeOrganizationId: null,
+    });
   });
 
-  it('refuses a second account for the same email with EMAIL_TAKEN, writing nothing', async () => {
+  it('a second sign-up for the same email answers like a new one and changes nothing (no account enumeration)', async () => {
     const { user } = await signUp(s.base, 'dup');
     const res = await mutate(s.base, 'auth.signUp', { email: user.email, password: PASSWORD, name: 'Other' });
-    expect(res.status).toBe(409);
-    expect(res.reason).toBe('EMAIL_TAKEN');
+    expect(res.status).toBe(200);
+    expect(res.data).toEqual({ email: user.email, verificationSent: true });
     expect(res.sessionCookie).toBeUndefined();
     const rows = await s.db.selectFrom('users').select('name').where('email', '=', user.email).execute();
     expect(rows).toEqual([{ name: 'dup' }]);
@@ -241,7 +251,7 @@ describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
       );
       expect(me.status).toBe(200);
       expect(me.data).toEqual({
-        user: { id: user.id, email: user.email, name: 'byo' },
+        user: { id: user.id, email: user.email, name: 'byo', emailVerified: false },
         activeOrganizationId: null,
       });
       const bad = await query(url, 'auth.me', undefined, { authorization: 'Bearer forged' });
@@ -269,11 +279,9 @@ describe(`sign-up, sign-in and sessions over HTTP (${DB_KIND})`, () => {
       rateLimit: false,
     });
     try {
-      const res = await mutate(url, 'auth.signUp', {
-        email: uniqueEmail('secure'),
-        password: PASSWORD,
-        name: 'S',
-      });
+      const email = uniqueEmail('secure');
+      await mutate(url, 'auth.signUp', { email, password: PASSWORD, name: 'S' });
+      const res = await mutate(url, 'auth.signIn', { email, password: PASSWORD });
       expect(res.setCookie.find((c) => c.startsWith('roster_session='))).toMatch(/; Secure/);
       const out = await mutate(url, 'auth.signOut', undefined, { cookie: res.sessionCookie });
       expect(out.setCookie.find((c) => c.startsWith('roster_session='))).toMatch(/; Secure/);

@@ -37,6 +37,56 @@ export const de: Messages = {
     toSignIn: 'Anmelden',
     signOut: 'Abmelden',
     signedInAs: 'Angemeldet als {{name}}',
+    forgotPassword: 'Passwort vergessen?',
+    checkInbox:
+      'Wir haben eine Mail an {{email}} geschickt. Folgen Sie dem Link darin, um Ihre Adresse zu bestätigen, und melden Sie sich dann an.',
+  },
+  invite: {
+    title: 'Sie sind eingeladen',
+    someone: 'Jemand',
+    intro: '{{inviter}} lädt {{email}} ein, {{organization}} als {{role}} beizutreten.',
+    join: '{{organization}} beitreten',
+    otherAddress:
+      'Diese Einladung gilt {{email}}, Sie sind aber als {{current}} angemeldet. Melden Sie sich ab und mit {{email}} an (oder registrieren Sie sich damit).',
+    signUpHint: 'Legen Sie Ihr Konto mit {{email}} an, um beizutreten.',
+    signInHint: 'Melden Sie sich mit {{email}} an, um beizutreten.',
+    haveAccount: 'Ich habe schon ein Konto',
+    noAccount: 'Ich habe noch kein Konto',
+    signUpNotSignedIn:
+      'Hat {{email}} schon ein Konto, melden Sie sich stattdessen an: Wir haben dem Inhaber eine Mail geschickt.',
+  },
+  verify: {
+    title: 'E-Mail-Adresse bestätigen',
+    done: '{{email}} ist bestätigt. Danke!',
+    continue: 'Weiter zu Roster',
+    bannerTitle: 'Bestätigen Sie Ihre E-Mail-Adresse',
+    bannerText:
+      'Wir haben einen Link an {{email}} geschickt. Bis Sie ihm folgen, erscheinen Einladungen an diese Adresse hier nicht.',
+    resend: 'Link erneut senden',
+    resend_sent: 'Ein neuer Link ist unterwegs.',
+    resend_recently_sent: 'Gerade eben wurde ein Link verschickt; sehen Sie in Ihrem Posteingang nach.',
+    resend_already_verified: 'Ihre Adresse ist schon bestätigt.',
+  },
+  reset: {
+    forgotTitle: 'Passwort vergessen?',
+    forgotIntro:
+      'Geben Sie Ihre E-Mail-Adresse ein. Hat sie ein Roster-Konto, schicken wir ihr einen Link, um ein neues Passwort zu wählen.',
+    send: 'Link senden',
+    requested:
+      'Hat {{email}} ein Roster-Konto, ist ein Link zum Zurücksetzen des Passworts unterwegs. Er gilt eine Stunde.',
+    title: 'Neues Passwort wählen',
+    newPassword: 'Neues Passwort',
+    save: 'Neues Passwort speichern',
+    done: 'Das Passwort von {{email}} ist geändert, und alle anderen Sitzungen sind abgemeldet. Melden Sie sich mit dem neuen Passwort an.',
+  },
+  devMail: {
+    title: 'Entwicklungs-Postfach',
+    intro: 'Ohne SMTP_URL behält der Server seine Mails hier (neueste zuerst), statt sie zu verschicken.',
+    refresh: 'Aktualisieren',
+    empty: 'Noch keine Mail.',
+    unavailable:
+      'Dieser Server verschickt echte Mails (SMTP_URL ist gesetzt): Es gibt kein Entwicklungs-Postfach.',
+    to: 'An {{to}}',
   },
   nav: {
     organization: 'Organisation',
@@ -322,6 +372,15 @@ export const de: Messages = {
     REQUEST_TIMEOUT: 'Die Anfrage kam nicht rechtzeitig an. Bitte versuchen Sie es erneut.',
     HEADERS_TOO_LARGE: 'Die Anfrage war zu groß. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
     RATE_LIMITED: 'Zu viele Versuche. Bitte warten Sie einen Moment und versuchen Sie es erneut.',
+    TOKEN_INVALID:
+      'Dieser Link gilt nicht mehr: Er wurde schon benutzt, oder eine neuere Mail hat ihn ersetzt. Nehmen Sie die neueste Mail oder fordern Sie einen neuen Link an.',
+    TOKEN_EXPIRED: 'Dieser Link ist abgelaufen. Fordern Sie einen neuen an.',
+    EMAIL_NOT_VERIFIED:
+      'Bestätigen Sie zuerst Ihre E-Mail-Adresse über den Link, den wir Ihnen geschickt haben.',
+    INVITATION_FOR_ANOTHER_ADDRESS:
+      'Diese Einladung gilt einer anderen E-Mail-Adresse. Melden Sie sich ab und mit der eingeladenen Adresse an (oder registrieren Sie sich damit).',
+    INVITATION_RESEND_TOO_SOON:
+      'Die Einladung wurde gerade erst verschickt. Warten Sie bitte eine Minute, bevor Sie sie erneut senden.',
     CONCURRENT_CHANGE:
       'Jemand anderes hat diese Organisation gleichzeitig geändert. Bitte versuchen Sie es erneut.',
     INTERNAL: 'Auf dem Server ist ein Fehler aufgetreten. Bitte versuchen Sie es erneut.',

@@ -37,6 +37,53 @@ export const en = {
     toSignIn: 'Sign in',
     signOut: 'Sign out',
     signedInAs: 'Signed in as {{name}}',
+    forgotPassword: 'Forgot your password?',
+    checkInbox: 'We sent a mail to {{email}}. Follow its link to confirm your address, then sign in.',
+  },
+  invite: {
+    title: 'You are invited',
+    someone: 'Someone',
+    intro: '{{inviter}} invited {{email}} to join {{organization}} as {{role}}.',
+    join: 'Join {{organization}}',
+    otherAddress:
+      'This invitation is for {{email}}, but you are signed in as {{current}}. Sign out, then sign in or sign up with {{email}}.',
+    signUpHint: 'Create your account with {{email}} to join.',
+    signInHint: 'Sign in with {{email}} to join.',
+    haveAccount: 'I already have an account',
+    noAccount: 'I have no account yet',
+    signUpNotSignedIn: 'If {{email}} already has an account, sign in instead: we sent its holder a mail.',
+  },
+  verify: {
+    title: 'Confirm your email address',
+    done: '{{email}} is confirmed. Thank you!',
+    continue: 'Continue to Roster',
+    bannerTitle: 'Confirm your email address',
+    bannerText:
+      'We mailed a link to {{email}}. Until you follow it, invitations sent to this address do not show up here.',
+    resend: 'Send the link again',
+    resend_sent: 'A new link is on its way.',
+    resend_recently_sent: 'A link was sent a moment ago; check your inbox.',
+    resend_already_verified: 'Your address is already confirmed.',
+  },
+  reset: {
+    forgotTitle: 'Forgot your password?',
+    forgotIntro:
+      'Enter your email address. If it has a Roster account, we mail it a link to choose a new password.',
+    send: 'Send the link',
+    requested:
+      'If {{email}} has a Roster account, a link to reset its password is on its way. It works for one hour.',
+    title: 'Choose a new password',
+    newPassword: 'New password',
+    save: 'Save the new password',
+    done: 'The password of {{email}} is changed, and every other session is signed out. Sign in with the new password.',
+  },
+  devMail: {
+    title: 'Development mailbox',
+    intro: 'Without SMTP_URL, the server keeps its mails here (newest first) instead of sending them.',
+    refresh: 'Refresh',
+    empty: 'No mail yet.',
+    unavailable: 'This server sends real mail (SMTP_URL is set): there is no development mailbox.',
+    to: 'To {{to}}',
   },
   nav: {
     organization: 'Organization',
@@ -316,6 +363,14 @@ export const en = {
     REQUEST_TIMEOUT: 'The request took too long to arrive. Please try again.',
     HEADERS_TOO_LARGE: 'The request was too large. Please reload the page and try again.',
     RATE_LIMITED: 'Too many attempts. Please wait a moment and try again.',
+    TOKEN_INVALID:
+      'This link is not valid any more: it was used already, or a newer mail replaced it. Use the newest mail, or ask for a new link.',
+    TOKEN_EXPIRED: 'This link has expired. Ask for a new one.',
+    EMAIL_NOT_VERIFIED: 'Confirm your email address first: follow the link we mailed you.',
+    INVITATION_FOR_ANOTHER_ADDRESS:
+      'This invitation is for another email address. Sign out, then sign in or sign up with the invited address.',
+    INVITATION_RESEND_TOO_SOON:
+      'The invitation was mailed moments ago. Please wait a minute before sending it again.',
     CONCURRENT_CHANGE: 'Someone else changed this organization at the same time. Please try again.',
     INTERNAL: 'Something went wrong on the server. Please try again.',
     NETWORK: 'The server could not be reached. Check your connection and try again.',

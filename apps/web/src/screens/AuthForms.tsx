@@ -19,20 +19,36 @@ interface AuthFormProps {
   children: ReactNode;
   /** The line under the form: the way to the other form. */
   footer: ReactNode;
+  /**
+   * Shown on success instead of going to /app (sign-up: it signs in when it can — a signed-in session goes
+   * to /app anyway — and otherwise the address had an account, whose holder got a mail).
+   */
+  successNotice?: (form: FormData) => string;
 }
 
 /** What sign-in and sign-up share: the page, the refusal shown under the fields, and /app on success. */
-function AuthForm({ title, submitLabel, pendingLabel, send, children, footer }: AuthFormProps) {
+function AuthForm({
+  title,
+  submitLabel,
+  pendingLabel,
+  send,
+  children,
+  footer,
+  successNotice,
+}: AuthFormProps) {
   const { t } = useTranslation();
   const session = useSession();
   const navigate = useNavigate();
   const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   if (session.isSignedIn) return <Navigate to="/app" />;
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     setError(null);
-    send(session, new FormData(event.currentTarget), {
-      onSuccess: () => void navigate({ to: '/app' }),
+    setNotice(null);
+    const form = new FormData(event.currentTarget);
+    send(session, form, {
+      onSuccess: () => (successNotice ? setNotice(successNotice(form)) : void navigate({ to: '/app' })),
       onError: setError,
     });
   };
@@ -47,6 +63,7 @@ function AuthForm({ title, submitLabel, pendingLabel, send, children, footer }: 
         <form onSubmit={submit} className="form">
           {children}
           <ErrorText error={error} />
+          {notice && <p role="status">{notice}</p>}
           <button type="submit" className="button primary" disabled={session.isPending}>
             {session.isPending ? pendingLabel : submitLabel}
           </button>
@@ -82,7 +99,8 @@ export function SignInScreen() {
       }
       footer={
         <>
-          {t('auth.noAccount')} <Link to="/sign-up">{t('auth.toSignUp')}</Link>
+          {t('auth.noAccount')} <Link to="/sign-up">{t('auth.toSignUp')}</Link> ·{' '}
+          <Link to="/forgot-password">{t('auth.forgotPassword')}</Link>
         </>
       }
     >
@@ -96,18 +114,20 @@ export function SignInScreen() {
 }
 
 export function SignUpScreen() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   return (
     <AuthForm
       title={t('auth.signUpTitle')}
       submitLabel={t('auth.signUp')}
       pendingLabel={t('auth.signingUp')}
+      successNotice={(form) => t('auth.checkInbox', { email: String(form.get('email')) })}
       send={(session, form, callbacks) =>
         session.signUp(
           {
             name: String(form.get('name')),
             email: String(form.get('email')),
             password: String(form.get('password')),
+            locale: i18n.language === 'de' ? 'de' : 'en',
           },
           callbacks,
         )

@@ -9,6 +9,7 @@ import { useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorText } from '../components/ErrorText';
+import { VerifyEmailBanner } from '../components/VerifyEmailBanner';
 
 /** A slug from a name: "Acme GmbH & Co" -> "acme-gmbh-co". */
 function slugify(name: string): string {
@@ -30,6 +31,7 @@ export function OnboardingScreen() {
     <div className="stack">
       <h1>{t('onboarding.title')}</h1>
       <p>{hasOrganizations ? t('onboarding.introWithOrgs') : t('onboarding.intro')}</p>
+      <VerifyEmailBanner />
       <div className="columns">
         <CreateOrganization />
         <MyInvitations />

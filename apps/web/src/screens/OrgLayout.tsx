@@ -4,6 +4,7 @@ import { createContext, useContext, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useAppState } from '../app-state';
 import { ErrorText } from '../components/ErrorText';
+import { VerifyEmailBanner } from '../components/VerifyEmailBanner';
 
 const CurrentOrganizationContext = createContext<Organization | null>(null);
 
@@ -107,6 +108,7 @@ export function DashboardScreen() {
     <div className="stack">
       <h1>{t('dashboard.title', names)}</h1>
       <p>{t('dashboard.yourRole', { role: t(`roles.${organization.role}`) })}</p>
+      <VerifyEmailBanner />
       <div className="columns">
         <section className="card">
           <h2>{t('dashboard.membersCard')}</h2>

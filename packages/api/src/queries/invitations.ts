@@ -123,3 +123,31 @@ export async function findUserEmail(db: Db, userId: string): Promise<string | nu
   const row = await db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst();
   return row?.email ?? null;
 }
+
+/** The invitation's link was (re)queued for mailing now: resends are rate-limited on this. */
+export async function markInvitationMailed(trx: Db, invitationId: string) {
+  await trx
+    .updateTable('invitations')
+    .set({ last_mailed_at: sql<Date>`now()` })
+    .where('id', '=', invitationId)
+    .execute();
+}
+
+/** Locks one invitation with what a resend checks. */
+export async function lockInvitationForResend(trx: Db, invitationId: string) {
+  return trx
+    .selectFrom('invitations')
+    .select([
+      'id',
+      'organization_id',
+      'email',
+      'role',
+      'status',
+      'expires_at',
+      'invited_by',
+      sql<number | null>`extract(epoch from (now() - last_mailed_at))`.as('seconds_since_mailed'),
+    ])
+    .where('id', '=', invitationId)
+    .forUpdate()
+    .executeTakeFirst();
+}

@@ -67,3 +67,52 @@ export function useAcceptInvitation(
     }),
   );
 }
+
+/** What an invitation link (`/invite/<token>`) is for: the invited address, role, organization, inviter. */
+export type InvitationPreview = RouterOutputs['invitations']['byToken'];
+
+/**
+ * Reads an invitation link before acting on it (no session needed). `reason`: TOKEN_INVALID (unknown,
+ * used or replaced by a resend), INVITATION_NOT_FOUND (revoked or accepted), VALIDATION_FAILED (malformed).
+ */
+export function useInvitationByToken(token: string): RosterQueryResult<InvitationPreview> {
+  return withReason(trpc.invitations.byToken.useQuery({ token }, { retry: false }));
+}
+
+/**
+ * Accepts the invitation of a link: `accept.mutate({ token })`. Proves the signed-in user's address (it
+ * must be the invited one). `reason`: INVITATION_FOR_ANOTHER_ADDRESS, TOKEN_INVALID, INVITATION_EXPIRED,
+ * INVITATION_NOT_FOUND, ALREADY_MEMBER, ...
+ */
+export function useAcceptInvitationByToken(
+  options: { onAccepted?: (result: RouterOutputs['invitations']['acceptByToken']) => void } = {},
+): RosterMutationResult<
+  RouterOutputs['invitations']['acceptByToken'],
+  RouterInputs['invitations']['acceptByToken']
+> {
+  const utils = trpc.useUtils();
+  return withReason(
+    trpc.invitations.acceptByToken.useMutation({
+      onSuccess: async (result) => {
+        // The address is verified now too: auth.me changes.
+        await Promise.all([
+          utils.organizations.listMine.invalidate(),
+          utils.invitations.listMine.invalidate(),
+          utils.auth.me.invalidate(),
+        ]);
+        options.onAccepted?.(result);
+      },
+    }),
+  );
+}
+
+/**
+ * Mails a pending invitation's link again (a new token; the old link dies): `resend.mutate({ invitationId })`.
+ * `reason`: INVITATION_RESEND_TOO_SOON (once a minute per invitation), INVITATION_EXPIRED, INSUFFICIENT_ROLE.
+ */
+export function useResendInvitation(): RosterMutationResult<
+  RouterOutputs['invitations']['resend'],
+  RouterInputs['invitations']['resend']
+> {
+  return withReason(trpc.invitations.resend.useMutation());
+}

@@ -18,7 +18,11 @@ export interface Session {
   /** True until the first answer about the session. */
   isLoading: boolean;
   isSignedIn: boolean;
-  /** A sign-in, sign-up, sign-out or organization switch is in flight. */
+  /**
+   * A sign-in, sign-up, sign-out or organization switch is in flight. `signUp` creates the account, mails a
+   * verification link and then signs in with the same credentials; if the address already had an account
+   * (another password), it ends signed out, without a reason: the holder was mailed instead.
+   */
   isPending: boolean;
   /** Why the last action failed (e.g. INVALID_CREDENTIALS, EMAIL_TAKEN), or null. */
   reason: ErrorReason | null;
@@ -72,7 +76,16 @@ export function useSession(): Session {
     await utils.auth.me.reset();
   };
   const signIn = trpc.auth.signIn.useMutation({ onSuccess: reset });
-  const signUp = trpc.auth.signUp.useMutation({ onSuccess: reset });
+  const signInAfterSignUp = trpc.auth.signIn.useMutation();
+  const signUp = trpc.auth.signUp.useMutation({
+    // Sign-up never signs in: it answers the same for an address that already has an account (no account
+    // enumeration). Sign in with the new credentials; if that fails (the address had an account with
+    // another password), the user stays signed out and the holder got a mail instead.
+    onSuccess: async (_data, input) => {
+      await signInAfterSignUp.mutateAsync({ email: input.email, password: input.password }).catch(() => {});
+      await reset();
+    },
+  });
   const signOut = trpc.auth.signOut.useMutation({ onSuccess: reset });
   const setActiveOrganization = trpc.auth.setActiveOrganization.useMutation({
     onSuccess: () => utils.auth.me.invalidate(),

@@ -1,17 +1,12 @@
 import { z } from 'zod';
 import { RosterError } from '../../errors';
 import { userProcedure } from '../../procedures';
-import { insertAuditEntryAndEvent } from '../../queries/audit';
 import { isUniqueViolation } from '../../queries/db';
-import {
-  findInvitation,
-  findUserEmail,
-  lockInvitation,
-  markInvitationAccepted,
-} from '../../queries/invitations';
-import { insertMembership } from '../../queries/memberships';
+import { findInvitation, lockInvitation } from '../../queries/invitations';
 import { lockOrganization } from '../../queries/organizations';
+import { findUserById } from '../../queries/users';
 import { isInvitationExpired } from '../../rules';
+import { acceptLockedInvitation } from '../../services/accept-invitation';
 import { id, name, role, slug } from '../../validation';
 
 export const acceptInvitationInput = z.strictObject({ invitationId: id });
@@ -22,8 +17,10 @@ export const acceptInvitationOutput = z.object({
 });
 
 /**
- * Accepts an invitation addressed to the caller's email: a new active membership with the invited
- * role (also after the caller had left or been removed: that was another membership row).
+ * Accepts an invitation addressed to the caller's **verified** email: a new active membership with the
+ * invited role (also after the caller had left or been removed: that was another membership row).
+ * Anyone can sign up with any address, so an unproven address accepts nothing (EMAIL_NOT_VERIFIED; the
+ * invitation's mailed link, `invitations.acceptByToken`, proves it and accepts in one step).
  * An invitation for someone else looks like an unknown one (INVITATION_NOT_FOUND).
  */
 export const accept = userProcedure
@@ -32,11 +29,12 @@ export const accept = userProcedure
       method: 'POST',
       path: '/invitations/{invitationId}/accept',
       summary: 'Accept an invitation',
-      description: 'A new active membership for the signed-in holder of the invited email.',
+      description: 'A new active membership for the signed-in, verified holder of the invited email.',
       tags: ['invitations'],
     },
     reasons: [
       'SESSION_REQUIRED',
+      'EMAIL_NOT_VERIFIED',
       'INVITATION_NOT_FOUND',
       'INVITATION_EXPIRED',
       'ORGANIZATION_DELETION_SCHEDULED',
@@ -48,7 +46,10 @@ export const accept = userProcedure
   .output(acceptInvitationOutput)
   .mutation(async ({ ctx, input }) => {
     const userId = ctx.caller.userId;
-    const email = await findUserEmail(ctx.db, userId);
+    const user = await findUserById(ctx.db, userId);
+    if (!user) throw new RosterError('UNAUTHENTICATED');
+    if (!user.email_verified_at) throw new RosterError('EMAIL_NOT_VERIFIED');
+    const email = user.email;
     try {
       // Lock order: organization first, then the invitation — the same order as a leave, which revokes
       // the leaver's pending invitations under the organization lock (the other order could deadlock).
@@ -64,43 +65,7 @@ export const accept = userProcedure
         if (isInvitationExpired(new Date(invitation.expires_at))) throw new RosterError('INVITATION_EXPIRED');
         if (organization.status === 'deletion_scheduled')
           throw new RosterError('ORGANIZATION_DELETION_SCHEDULED');
-        const membership = await insertMembership(trx, {
-          organizationId: organization.id,
-          userId,
-          role: invitation.role,
-        });
-        await markInvitationAccepted(trx, invitation.id, userId);
-        await insertAuditEntryAndEvent(
-          trx,
-          {
-            organizationId: organization.id,
-            action: 'invitation.accepted',
-            actorUserId: userId,
-            actorApiKeyId: null,
-            targetUserId: userId,
-            targetMembershipId: membership.id,
-            metadata: {
-              invitationId: invitation.id,
-              role: invitation.role,
-              invitedBy: invitation.invited_by,
-            },
-          },
-          {
-            type: 'member.added',
-            payload: {
-              organizationId: organization.id,
-              membershipId: membership.id,
-              userId,
-              role: invitation.role,
-              invitationId: invitation.id,
-            },
-          },
-        );
-        return {
-          memberId: membership.id,
-          role: membership.role,
-          organization: { id: organization.id, slug: organization.slug, name: organization.name },
-        };
+        return acceptLockedInvitation(trx, { organization, invitation, userId });
       });
     } catch (error) {
       if (isUniqueViolation(error, 'memberships_active_org_user_key'))

@@ -1,10 +1,12 @@
 import { INVITATION_STATUSES, type OrganizationStatus, type Role } from '@roster/db';
 import { z } from 'zod';
 import { RosterError } from '../../errors';
+import { enqueueMail } from '../../mail/outbox';
 import { requireRole, ruleActorOf } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
 import { isUniqueViolation } from '../../queries/db';
-import { insertInvitation, retireExpiredInvitation } from '../../queries/invitations';
+import { insertInvitation, markInvitationMailed, retireExpiredInvitation } from '../../queries/invitations';
+import { findUserById } from '../../queries/users';
 import { ACCESS_RULES, INVITATION_TTL_MS, invitationRefusal, type RuleActor } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
 import { email, id, isoDateTime, role } from '../../validation';
@@ -34,7 +36,8 @@ function assertMayInvite(actor: RuleActor, role: Role, organizationStatus: Organ
 }
 
 /**
- * Invites an email address into the organization with a role, valid for 7 days. Owners may invite any
+ * Invites an email address into the organization with a role, valid for 7 days, and mails the address a
+ * single-use link (`/invite/<token>`) in the same transaction (sent after commit). Owners may invite any
  * role; admins (and API keys with members:write) members and viewers.
  */
 export const create = requireRole('invitations.create')
@@ -82,6 +85,15 @@ export const create = requireRole('invitations.create')
           invitedBy,
           expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
         });
+        // The link goes out by mail after commit, in the inviter's language; it proves the address.
+        const inviter = await findUserById(trx, invitedBy);
+        await enqueueMail(trx, {
+          kind: 'invitation.created',
+          to: invitation.email,
+          locale: inviter?.locale ?? 'en',
+          params: { invitationId: invitation.id },
+        });
+        await markInvitationMailed(trx, invitation.id);
         await insertAuditEntry(trx, {
           organizationId: input.organizationId,
           action: 'invitation.created',

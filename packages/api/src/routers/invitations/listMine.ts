@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { userProcedure } from '../../procedures';
-import { findUserEmail, listPendingInvitationsForEmail } from '../../queries/invitations';
+import { listPendingInvitationsForEmail } from '../../queries/invitations';
+import { findUserById } from '../../queries/users';
 import { id, isoDateTime, name, role, slug } from '../../validation';
 
 export const listMyInvitationsOutput = z.array(
@@ -14,7 +15,11 @@ export const listMyInvitationsOutput = z.array(
   }),
 );
 
-/** Pending, unexpired invitations addressed to the caller's email (people only). */
+/**
+ * Pending, unexpired invitations addressed to the caller's email (people only) — once that email is
+ * verified. Anyone can sign up with any address: until its holder proves it (the verification link, or an
+ * invitation link), the list is empty, so nobody sees invitations meant for an address they do not hold.
+ */
 export const listMine = userProcedure
   .meta({
     openapi: {
@@ -29,9 +34,9 @@ export const listMine = userProcedure
   .input(z.strictObject({}).optional())
   .output(listMyInvitationsOutput)
   .query(async ({ ctx }) => {
-    const email = await findUserEmail(ctx.db, ctx.caller.userId);
-    if (!email) return [];
-    const rows = await listPendingInvitationsForEmail(ctx.db, email);
+    const user = await findUserById(ctx.db, ctx.caller.userId);
+    if (!user?.email_verified_at) return [];
+    const rows = await listPendingInvitationsForEmail(ctx.db, user.email);
     return rows.map((row) => ({
       id: row.id,
       role: row.role,

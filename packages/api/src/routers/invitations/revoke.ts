@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { RosterError } from '../../errors';
 import { assertAccess, authedProcedure, resolveOrganizationAccess, ruleActorOf } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
+import { revokeInvitationTokens } from '../../queries/email-tokens';
 import { findInvitation, markInvitationRevoked } from '../../queries/invitations';
 import { ACCESS_RULES, canManageInvitation, type RuleActor } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
@@ -61,6 +62,8 @@ export const revoke = invitationProcedure
       assertMayRevoke(ruleActor, ctx.invitation.role);
       const revoked = await markInvitationRevoked(trx, input.invitationId, revokedBy);
       if (!revoked) throw new RosterError('INVITATION_NOT_FOUND');
+      // Its mailed link dies with it.
+      await revokeInvitationTokens(trx, input.invitationId);
       await insertAuditEntry(trx, {
         organizationId: ctx.organization.id,
         action: 'invitation.revoked',
