@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ERROR_REASON_LIST, ERROR_REASONS, type ErrorReason } from '@roster/api';
+import { ERROR_REASON_LIST, ERROR_REASONS, type ErrorReason, sha256Hex } from '@roster/api';
 import { createTestDatabase } from '@roster/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -185,7 +186,75 @@ const REACH: Record<ErrorReason, Reach> = {
       'declared for clients, but an expired or signed-out session counts as no session at all: such calls answer UNAUTHENTICATED',
   },
   EMAIL_TAKEN: {
-    trpc: () => trpcPost('auth.signUp', { email: member.email, password: PASSWORD, name: 'Twin' }),
+    unreached:
+      'kept for products, but auth.signUp answers a taken address exactly like a free one (no account enumeration)',
+  },
+  TOKEN_INVALID: {
+    trpc: () => trpcPost('auth.verifyEmail', { token: 'A'.repeat(43) }),
+  },
+  TOKEN_EXPIRED: {
+    trpc: async () => {
+      const { user } = await signUp(s.base, 'expired-link');
+      const token = randomBytes(32).toString('base64url');
+      await s.db
+        .insertInto('email_tokens')
+        .values({
+          purpose: 'verify_email',
+          token_hash: sha256Hex(token),
+          email: user.email,
+          user_id: user.id,
+          expires_at: new Date(Date.now() - 1000),
+        })
+        .execute();
+      return trpcPost('auth.verifyEmail', { token });
+    },
+  },
+  EMAIL_NOT_VERIFIED: {
+    trpc: async () => {
+      const { cookie } = await signUp(s.base, 'unproven');
+      return trpcPost('invitations.accept', { invitationId: RANDOM_ID }, { cookie });
+    },
+    rest: async () => {
+      const { cookie } = await signUp(s.base, 'unproven');
+      return restCall('POST', `/invitations/${RANDOM_ID}/accept`, { cookie });
+    },
+  },
+  INVITATION_FOR_ANOTHER_ADDRESS: {
+    trpc: async () => {
+      const invitation = await s.db
+        .insertInto('invitations')
+        .values({
+          organization_id: organizationId,
+          email: `someone-else-${randomBytes(4).toString('hex')}@example.test`,
+          role: 'member',
+          invited_by: owner.userId,
+          expires_at: new Date(Date.now() + 86_400_000),
+        })
+        .returning(['id', 'email'])
+        .executeTakeFirstOrThrow();
+      const token = randomBytes(32).toString('base64url');
+      await s.db
+        .insertInto('email_tokens')
+        .values({
+          purpose: 'invitation',
+          token_hash: sha256Hex(token),
+          email: invitation.email,
+          invitation_id: invitation.id,
+          expires_at: new Date(Date.now() + 86_400_000),
+        })
+        .execute();
+      return trpcPost('invitations.acceptByToken', { token }, { cookie: member.cookie });
+    },
+  },
+  INVITATION_RESEND_TOO_SOON: {
+    trpc: async () => {
+      const invited = await trpcPostData<{ id: string }>(
+        'invitations.create',
+        { organizationId, email: `resent-${randomBytes(4).toString('hex')}@example.test`, role: 'member' },
+        owner.cookie,
+      );
+      return trpcPost('invitations.resend', { invitationId: invited.id }, { cookie: owner.cookie });
+    },
   },
   FORBIDDEN_ORIGIN: {
     trpc: () =>
@@ -278,11 +347,21 @@ const REACH: Record<ErrorReason, Reach> = {
   INVITATION_EXPIRED: {
     trpc: async () => {
       const invitee = await signUp(s.base, 'late');
+      await s.db
+        .updateTable('users')
+        .set({ email_verified_at: new Date() })
+        .where('id', '=', invitee.user.id)
+        .execute();
       const invitationId = await expiredInvitationFor(invitee.user.email);
       return trpcPost('invitations.accept', { invitationId }, { cookie: invitee.cookie });
     },
     rest: async () => {
       const invitee = await signUp(s.base, 'late');
+      await s.db
+        .updateTable('users')
+        .set({ email_verified_at: new Date() })
+        .where('id', '=', invitee.user.id)
+        .execute();
       const invitationId = await expiredInvitationFor(invitee.user.email);
       return restCall('POST', `/invitations/${invitationId}/accept`, { cookie: invitee.cookie });
     },
