@@ -360,6 +360,12 @@ describe(`REST /v1 driven by a generated client (openapi-fetch, ${DB_KIND})`, ()
     expectProblem(taken.response, taken.error, 409, 'SLUG_TAKEN');
 
     const joiner = await signUp(s.base, 'joiner');
+    // Accepting by id needs a proven address (as after following the mailed verification link).
+    await s.db
+      .updateTable('users')
+      .set({ email_verified_at: new Date() })
+      .where('id', '=', joiner.user.id)
+      .execute();
     const invited = await client.POST('/organizations/{organizationId}/invitations', {
       params: { path: { organizationId: created.data!.id } },
       body: { email: joiner.user.email, role: 'member' },
