@@ -11,7 +11,10 @@ export const OPENAPI_PATH = `${REST_PREFIX}/openapi.json`;
 
 /** docs/errors.md of this repository, found from this file as source (src/) and bundled (dist/). */
 function errorsDocPath(): string | undefined {
-  const path = fileURLToPath(new URL('../../../docs/errors.md', import.meta.url));
+  const url = new URL('../../../docs/errors.md', import.meta.url);
+  // Not a file when the server is loaded into a browser-like test environment (jsdom): no doc to serve.
+  if (url.protocol !== 'file:') return undefined;
+  const path = fileURLToPath(url);
   return existsSync(path) ? path : undefined;
 }
 
