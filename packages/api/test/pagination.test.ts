@@ -89,6 +89,45 @@ describe('members.list pagination', () => {
       await reasonOfRefusal(owner.members.list({ organizationId: organization.id, cursor: 'not-a-cursor' })),
     ).toBe('VALIDATION_FAILED');
   });
+
+  // Found by an adversarial review: a cursor of the right shape whose timestamp does not exist reached
+  // the database, which refused it, and the call answered 500.
+  it('refuses crafted cursors (impossible dates and times, wrong shapes) with VALIDATION_FAILED, for both lists', async () => {
+    const organization = await createOrganization(t.db);
+    await addMember(t.db, organization.id, 'viewer');
+    const owner = callerFor(t.db, organization.owner.user);
+    const id = '00000000-0000-4000-8000-000000000000';
+    const crafted = (at: unknown, cursorId: unknown = id) =>
+      Buffer.from(JSON.stringify({ at, id: cursorId })).toString('base64url');
+    const bad = [
+      crafted('2026-02-30T00:00:00.000000Z'),
+      crafted('2025-02-29T00:00:00.000000Z'),
+      crafted('2026-13-01T00:00:00.000000Z'),
+      crafted('2026-00-10T00:00:00.000000Z'),
+      crafted('2026-04-31T00:00:00.000000Z'),
+      crafted('2026-01-01T24:00:00.000000Z'),
+      crafted('2026-01-01T23:60:00.000000Z'),
+      crafted('2026-01-01T23:59:60.000000Z'),
+      crafted('0000-01-01T00:00:00.000000Z'),
+      crafted('2026-01-01T00:00:00.000000Z', 'not-a-uuid'),
+      crafted(12),
+      Buffer.from('[1,2]').toString('base64url'),
+      Buffer.from('{"at":"2026-01-01T00:00:00.000000Z"}').toString('base64url'),
+    ];
+    for (const cursor of bad) {
+      for (const list of [owner.members.list, owner.auditLog.list]) {
+        expect(await reasonOfRefusal(list({ organizationId: organization.id, cursor })), cursor).toBe(
+          'VALIDATION_FAILED',
+        );
+      }
+    }
+    // A well-formed cursor of a real date (a leap day) is read, and pages past it.
+    const leapDay = crafted('2024-02-29T12:00:00.000000Z');
+    const members = await owner.members.list({ organizationId: organization.id, cursor: leapDay });
+    expect(members.items.map((m) => m.role)).toEqual(['owner', 'viewer']);
+    const audit = await owner.auditLog.list({ organizationId: organization.id, cursor: leapDay });
+    expect(audit.items).toEqual([]);
+  });
 });
 
 describe('auditLog.list pagination', () => {

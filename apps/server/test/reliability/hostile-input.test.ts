@@ -302,6 +302,41 @@ function hostileInput(maxString: number) {
   );
 }
 
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+/**
+ * Cursors of the list procedures' own shape (base64url JSON of { at, id }) whose fields are crafted:
+ * every calendar field over its whole two-digit (four for the year) range, so impossible dates such as
+ * the 30th of February, hour 24 or second 60 are common; ids valid or not; and extra or missing keys.
+ * Once, such a cursor reached the database and answered 500.
+ */
+const craftedCursor = fc
+  .record({
+    at: fc
+      .tuple(
+        fc.integer({ min: 0, max: 9999 }),
+        fc.integer({ min: 0, max: 99 }),
+        fc.integer({ min: 0, max: 99 }),
+        fc.integer({ min: 0, max: 99 }),
+        fc.integer({ min: 0, max: 99 }),
+        fc.integer({ min: 0, max: 99 }),
+        fc.integer({ min: 0, max: 999_999 }),
+      )
+      .map(
+        ([y, mo, d, h, mi, s, us]) =>
+          `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}.${pad(us, 6)}Z`,
+      ),
+    id: fc.oneof(fc.uuid(), fc.constantFrom('x', '', '00000000-0000-0000-0000-000000000000')),
+  })
+  .chain((position) =>
+    fc.oneof(
+      fc.constant(position),
+      fc.constant({ at: position.at }),
+      fc.constant({ ...position, extra: 1 }),
+      fc.constant([position.at, position.id]),
+    ),
+  )
+  .map((value) => Buffer.from(JSON.stringify(value)).toString('base64url'));
+
 /**
  * The procedure's own input shape, each field either plausible (so the call gets past validation into
  * the handler and the database) or hostile: this is what finds values zod lets through but the database
@@ -323,7 +358,7 @@ function shapedInput(keys: string[], maxString: number) {
     description: fc.constantFrom('ok', ''),
     password: fc.constant('correct horse battery staple'),
     scopes: fc.constantFrom(['members:read'], ['members:write', 'audit:read']),
-    cursor: fc.constantFrom('abc', undefined),
+    cursor: fc.oneof(fc.constantFrom('abc', undefined), craftedCursor),
     limit: fc.integer({ min: 1, max: 100 }),
     keepApiKeys: fc.boolean(),
   };
@@ -408,6 +443,32 @@ describe(`hostile input over HTTP (${process.env.DATABASE_URL ? 'postgres' : 'pg
       ),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 400) },
     );
+  });
+
+  // Found by review: a cursor of the right shape with the 30th of February reached the database (500).
+  it('answers crafted list cursors with 200 or VALIDATION_FAILED, never a 500, for members, keys and both lists', async () => {
+    const lists = procedures.filter((p) => p.path === 'members.list' || p.path === 'auditLog.list');
+    expect(lists.map((p) => p.path).sort()).toEqual(['auditLog.list', 'members.list']);
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...lists),
+        craftedCursor,
+        fc.constantFrom<Who>('member', 'apiKey'),
+        async (procedure, cursor, who) => {
+          figures.inputs++;
+          const answer = await call(procedure, { organizationId: mine.id, cursor }, who);
+          assertRefusalOrHarmless(answer, `${procedure.path} as ${who} with cursor ${cursor}`);
+          if (answer.status >= 400) {
+            expect(answer.json?.error?.data?.reason).toBe('VALIDATION_FAILED');
+            refused++;
+          }
+        },
+      ),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 400) / 2 },
+    );
+    // Nearly every crafted date is impossible: the property did exercise the refusal.
+    expect(refused).toBeGreaterThan(0);
   });
 
   // Shrunk by the property above: organizations.create({ name: 'a\u0000b', slug: 'fuzz-0' }) answered 500
