@@ -27,7 +27,9 @@ const EXTRA_ACME_MEMBERS = 12;
 /**
  * Whether to seed: on the embedded database by default (a first `pnpm start` should have something to
  * sign in to), on PostgreSQL only when asked (`SEED_DEMO=1`); never with `SEED_DEMO=0`, nor under
- * NODE_ENV=test unless asked.
+ * NODE_ENV=test unless asked. Never under NODE_ENV=production unless `SEED_DEMO=1` says so explicitly:
+ * the demo accounts' password is published, so they must not appear in a real deployment by default
+ * (an embedded database in production used to get them).
  */
 export function shouldSeedDemo(env: {
   DATABASE_URL?: string;
@@ -36,8 +38,12 @@ export function shouldSeedDemo(env: {
 }): boolean {
   if (env.SEED_DEMO === '1' || env.SEED_DEMO === 'true') return true;
   if (env.SEED_DEMO === '0' || env.SEED_DEMO === 'false') return false;
-  return !env.DATABASE_URL && env.NODE_ENV !== 'test';
+  return !env.DATABASE_URL && env.NODE_ENV !== 'test' && env.NODE_ENV !== 'production';
 }
+
+/** What the log says, at `warn`, before seeding under NODE_ENV=production (only with SEED_DEMO=1). */
+export const PRODUCTION_SEED_WARNING =
+  'SEED_DEMO=1 under NODE_ENV=production: creating demo accounts whose password is published in the README; anyone can sign in as them. Unset SEED_DEMO for a real deployment.';
 
 /**
  * Creates the demo users and organizations, on an empty database only (no user yet), so it runs on the

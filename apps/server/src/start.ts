@@ -17,7 +17,7 @@ import {
   type MailTransport,
 } from './mailer';
 import { createRateLimitRedis } from './rate-limit';
-import { seedDemo, shouldSeedDemo } from './seed';
+import { PRODUCTION_SEED_WARNING, seedDemo, shouldSeedDemo } from './seed';
 import { defaultWebDist } from './web';
 
 export interface RunningServer {
@@ -103,6 +103,8 @@ export async function startServer(
   }
 
   if (shouldSeedDemo(config)) {
+    if (config.NODE_ENV === 'production')
+      app.log.warn({ SEED_DEMO: config.SEED_DEMO }, PRODUCTION_SEED_WARNING);
     try {
       await seedDemo(db, app.log);
     } catch (error) {

@@ -65,13 +65,17 @@ describe('serving the web app beside the API', () => {
 });
 
 describe('the demo seed', () => {
-  it('runs on the embedded database by default, on PostgreSQL only when asked, never under tests unless asked', () => {
+  it('runs on the embedded database by default, on PostgreSQL only when asked, never under tests or in production unless asked', () => {
     expect(shouldSeedDemo({})).toBe(true);
     expect(shouldSeedDemo({ SEED_DEMO: '0' })).toBe(false);
     expect(shouldSeedDemo({ DATABASE_URL: 'postgres://x@h/db' })).toBe(false);
     expect(shouldSeedDemo({ DATABASE_URL: 'postgres://x@h/db', SEED_DEMO: '1' })).toBe(true);
     expect(shouldSeedDemo({ NODE_ENV: 'test' })).toBe(false);
     expect(shouldSeedDemo({ NODE_ENV: 'test', SEED_DEMO: '1' })).toBe(true);
+    // Production: only when asked explicitly (the process test checks the warning and the rows).
+    expect(shouldSeedDemo({ NODE_ENV: 'production' })).toBe(false);
+    expect(shouldSeedDemo({ NODE_ENV: 'production', SEED_DEMO: '0' })).toBe(false);
+    expect(shouldSeedDemo({ NODE_ENV: 'production', SEED_DEMO: '1' })).toBe(true);
   });
 
   it('seeds an empty database once; the documented accounts sign in with their documented roles', async () => {
