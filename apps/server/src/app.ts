@@ -8,6 +8,7 @@ import { type Kysely, sql } from 'kysely';
 import { registerApiDocs } from './api-docs';
 import { registerAuditLogExport } from './audit-export';
 import { type Authenticate, defaultAuthenticate } from './authenticate';
+import type { TrustProxy } from './config';
 import type { DevMailbox } from './mailer';
 import { normalizeOrigins } from './origin';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings, registerRateLimits } from './rate-limit';
@@ -41,8 +42,12 @@ export interface BuildServerOptions {
   secureCookies?: boolean;
   /** Per-caller and sign-in limits (defaults: `DEFAULT_RATE_LIMITS`); `false` turns them off. */
   rateLimit?: Partial<RateLimitSettings> | false;
-  /** Fastify's `trustProxy`: take the client IP and host from `X-Forwarded-*` set by a proxy in front. */
-  trustProxy?: boolean | string | string[];
+  /**
+   * Behind proxies: their addresses/CIDRs (Fastify's `trustProxy`); the client IP and host then come
+   * from the `X-Forwarded-*` entries they added. Never `true`: trusting every hop lets a client choose
+   * its own IP address with a header (see `TRUST_PROXY`).
+   */
+  trustProxy?: TrustProxy;
   /** Largest accepted request body, in bytes. Default 100 KiB: far above any Roster input, even batched. */
   bodyLimit?: number;
   /** The built web app (apps/web/dist) to serve at `/`; not served when unset. */
@@ -70,6 +75,15 @@ export const DEFAULT_BODY_LIMIT = 100 * 1024;
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const { db } = options;
   const authenticate = options.authenticate ?? defaultAuthenticate;
+  if (
+    options.trustProxy !== undefined &&
+    options.trustProxy !== false &&
+    !Array.isArray(options.trustProxy)
+  ) {
+    throw new Error(
+      'trustProxy: pass the proxies’ addresses or CIDRs (true would let any client choose its IP)',
+    );
+  }
   const app = Fastify({
     logger: {
       level: options.logLevel ?? 'info',
@@ -84,7 +98,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
         }),
       },
     },
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: options.trustProxy ? [...options.trustProxy] : false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     clientErrorHandler,
     frameworkErrors,

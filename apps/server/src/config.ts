@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -16,6 +17,26 @@ export function parseDurations(value: string): number[] | null {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Fastify's `trustProxy`, as Roster allows it: off, or the proxies' addresses/CIDRs. */
+export type TrustProxy = false | readonly string[];
+
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An IP address (dotted quad or IPv6), a CIDR of one, or one of proxy-addr's range names. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  if (rest.length > 0) return false;
+  const isAddress = ipaddr.IPv4.isValidFourPartDecimal(address) || ipaddr.IPv6.isValid(address);
+  if (!isAddress || bits === undefined) return isAddress;
+  try {
+    ipaddr.parseCIDR(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const envSchema = z
   .object({
@@ -108,11 +129,42 @@ const envSchema = z
           message: 'must be comma-separated origins like https://app.example.com',
         },
       ),
-    /** Behind a proxy or load balancer: `true`, or the proxy's addresses; client IPs come from X-Forwarded-For. */
+    /**
+     * Behind proxies or load balancers: their addresses or CIDRs, comma-separated (`loopback`,
+     * `linklocal` and `uniquelocal` name those ranges). The client address is then the right-most
+     * X-Forwarded-For entry not added by one of them. `true` is refused: it trusts every hop, so any
+     * client could choose its own address with the header. A hop count is refused too: Fastify 5 trusts
+     * nothing for one (it cannot tell a proxy from a client that connects directly).
+     */
     TRUST_PROXY: z
       .string()
       .optional()
-      .transform((v) => (v === undefined || v === '' || v === 'false' ? false : v === 'true' ? true : v)),
+      .transform((v, ctx): TrustProxy => {
+        const value = (v ?? '').trim();
+        if (value === '' || value === 'false' || value === '0') return false;
+        const refuse = (message: string) => {
+          ctx.addIssue({ code: 'custom', message });
+          return z.NEVER;
+        };
+        if (value === 'true') {
+          return refuse(
+            'must not be true: it would trust every X-Forwarded-For entry, so a client could choose its own IP address (and dodge the per-IP limits); give the proxies’ addresses or CIDRs (e.g. 10.0.0.0/8)',
+          );
+        }
+        if (/^\d+$/.test(value)) {
+          return refuse(
+            'must be the proxies’ addresses or CIDRs, not a hop count (Fastify trusts no hop for a count: it cannot tell a proxy from a client connecting directly); e.g. 10.0.0.0/8',
+          );
+        }
+        const entries = value.split(',').map((entry) => entry.trim());
+        const invalid = entries.filter((entry) => !isProxyAddress(entry));
+        if (invalid.length > 0) {
+          return refuse(
+            `must be comma-separated proxy addresses or CIDRs (e.g. 10.0.0.0/8, ::1, loopback); not understood: ${invalid.join(', ') || '(empty entry)'}`,
+          );
+        }
+        return entries;
+      }),
     /** Where the built web app is; served at `/` when present. */
     WEB_DIST: z.string().optional(),
     /**

@@ -15,12 +15,44 @@ describe('identity configuration', () => {
       TRUST_PROXY: false,
     });
     expect(
-      loadConfig({ ALLOWED_ORIGINS: 'http://localhost:5173, https://app.example.com/', TRUST_PROXY: 'true' }),
+      loadConfig({
+        ALLOWED_ORIGINS: 'http://localhost:5173, https://app.example.com/',
+        TRUST_PROXY: '10.0.0.1',
+      }),
     ).toMatchObject({
       ALLOWED_ORIGINS: ['http://localhost:5173', 'https://app.example.com/'],
-      TRUST_PROXY: true,
+      TRUST_PROXY: ['10.0.0.1'],
     });
-    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8' }).TRUST_PROXY).toBe('10.0.0.0/8');
+  });
+
+  it('takes TRUST_PROXY as the proxies’ addresses/CIDRs', () => {
+    expect(loadConfig({ TRUST_PROXY: '' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '0' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8' }).TRUST_PROXY).toEqual(['10.0.0.0/8']);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.7, ::1, fd00::/8, loopback' }).TRUST_PROXY).toEqual([
+      '10.0.0.7',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ]);
+  });
+
+  // Found by review: TRUST_PROXY=true made the left-most X-Forwarded-For entry, which any client writes,
+  // the client address, so the per-IP sign-in limit could be dodged with a header.
+  it.each([
+    [{ TRUST_PROXY: 'true' }, /TRUST_PROXY must not be true/],
+    [{ TRUST_PROXY: '1' }, /TRUST_PROXY must be the proxies’ addresses or CIDRs, not a hop count/],
+    [
+      { TRUST_PROXY: 'maybe' },
+      /TRUST_PROXY must be comma-separated proxy addresses or CIDRs .*not understood: maybe/,
+    ],
+    [{ TRUST_PROXY: '10.0.0.0/99' }, /TRUST_PROXY .*not understood: 10\.0\.0\.0\/99/],
+    [{ TRUST_PROXY: '127.1' }, /TRUST_PROXY .*not understood: 127\.1/],
+    [{ TRUST_PROXY: '10.0.0.1, ' }, /TRUST_PROXY/],
+  ])('refuses %j, naming TRUST_PROXY', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
   });
 
   it.each([

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig, type TrustProxy } from '../../src/config';
 import type { RateLimitSettings } from '../../src/rate-limit';
 import {
   createKey,
@@ -22,8 +23,11 @@ afterEach(async () => {
 });
 
 /** A server of its own (its own counters) on the shared test database. */
-async function limited(rateLimit: Partial<RateLimitSettings> | false): Promise<string> {
-  const { app, base } = await listenTestServer({ db: s.db, rateLimit });
+async function limited(
+  rateLimit: Partial<RateLimitSettings> | false,
+  options: { trustProxy?: TrustProxy } = {},
+): Promise<string> {
+  const { app, base } = await listenTestServer({ db: s.db, rateLimit, ...options });
   extra.push(app);
   return base;
 }
@@ -195,4 +199,40 @@ describe(`rate limits over HTTP (${DB_KIND})`, () => {
       expect(res.headers.get('ratelimit-limit')).toBeNull();
     }
   });
+
+  // Found by review: with TRUST_PROXY=true the left-most X-Forwarded-For entry, which the client writes,
+  // was the client address, so each sign-in attempt could come "from" a new IP. A proxy appends the
+  // address it saw to whatever the client sent: only that right-most entry (one hop) may be believed.
+  it.each([
+    ['its address', '127.0.0.1'],
+    ['its range', '127.0.0.0/8, ::1'],
+  ])(
+    'behind a proxy (TRUST_PROXY names %s), a forged X-Forwarded-For does not change the sign-in limit’s key',
+    async (_, trustProxy) => {
+      const base = await limited(
+        { max: 1000, authMax: 2, authWindowMs: 60_000 },
+        { trustProxy: loadConfig({ TRUST_PROXY: trustProxy }).TRUST_PROXY },
+      );
+      const signInVia = (forwardedFor: string) =>
+        mutate(
+          base,
+          'auth.signIn',
+          { email: uniqueEmail('forged'), password: PASSWORD },
+          { headers: { 'x-forwarded-for': forwardedFor } },
+        );
+      // One client, 203.0.113.7, forging a new left-most address each time; the proxy appends the real one.
+      const answers = [];
+      for (let i = 1; i <= 4; i++) answers.push(await signInVia(`198.51.100.${i}, 203.0.113.7`));
+      expect(answers.map((a) => a.reason)).toEqual([
+        'INVALID_CREDENTIALS',
+        'INVALID_CREDENTIALS',
+        'RATE_LIMITED',
+        'RATE_LIMITED',
+      ]);
+      // The allowed path: another client behind the same proxy has its own count.
+      expect((await signInVia('198.51.100.1, 203.0.113.8')).reason).toBe('INVALID_CREDENTIALS');
+      // A client that sends no header of its own: the proxy's entry alone, still the same key.
+      expect((await signInVia('203.0.113.7')).reason).toBe('RATE_LIMITED');
+    },
+  );
 });
