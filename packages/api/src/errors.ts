@@ -36,14 +36,13 @@ export const ERROR_REASONS = {
   INVALID_API_KEY: {
     code: 'UNAUTHORIZED',
     status: 401,
-    hint: 'The API key is malformed, unknown or revoked; create a new key in the organization settings.',
+    hint: 'The API key is malformed, unknown or revoked; ask an owner or admin of the organization for a new key.',
   },
   API_KEY_EXPIRED: {
     code: 'UNAUTHORIZED',
     status: 401,
     hint: 'The API key is past its expiry; create a new key in the organization settings.',
   },
-  SESSION_EXPIRED: { code: 'UNAUTHORIZED', status: 401, hint: 'Sign in again.' },
   EMAIL_TAKEN: { code: 'CONFLICT', status: 409, hint: 'Sign in instead, or use another email address.' },
   FORBIDDEN_ORIGIN: {
     code: 'FORBIDDEN',

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ERROR_REASONS, errorDocsUrl } from '../src/errors';
+import { ERROR_REASON_LIST, ERROR_REASONS, errorDocsUrl } from '../src/errors';
 
 const doc = readFileSync(fileURLToPath(new URL('../../../docs/errors.md', import.meta.url)), 'utf8');
 const headings = [...doc.matchAll(/^## (.+)$/gm)].map((m) => m[1]?.trim());
@@ -43,4 +44,25 @@ describe('docs/errors.md', () => {
     expect(ERROR_REASONS.AT_LEAST_ONE_OWNER_REQUIRED.status).toBe(409);
     expect(ERROR_REASONS.ORGANIZATION_DELETION_SCHEDULED.status).toBe(410);
   });
+
+  // Found by review: SESSION_EXPIRED was documented (and in the union) but never sent. A reason a
+  // caller can never receive is a false promise: every reason must be named, quoted, by the code that
+  // raises it (a RosterError, a rule's verdict, the transport's error mapping) in the API or the server.
+  it('documents only reasons the code can answer: each is raised somewhere in the API or the server', () => {
+    const sources = [sourceText('packages/api/src'), sourceText('apps/server/src')].join('\n');
+    const withoutTheTable = sources.replace(/export const ERROR_REASONS = \{[\s\S]*?\n\} as const/, '');
+    const unreachable = ERROR_REASON_LIST.filter(
+      (reason) => !withoutTheTable.includes(`'${reason}'`) && !withoutTheTable.includes(`"${reason}"`),
+    );
+    expect(unreachable).toEqual([]);
+  });
 });
+
+/** The TypeScript sources under a folder of the repository, concatenated. */
+function sourceText(folder: string): string {
+  const root = fileURLToPath(new URL(`../../../${folder}`, import.meta.url));
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .map((entry) => readFileSync(join(entry.parentPath, entry.name), 'utf8'))
+    .join('\n');
+}

@@ -335,7 +335,6 @@ export const de: Messages = {
     UNAUTHENTICATED: 'Bitte melden Sie sich an, um fortzufahren.',
     INVALID_CREDENTIALS: 'E-Mail oder Passwort ist nicht korrekt.',
     INVALID_API_KEY: 'Der API-Schlüssel ist ungültig.',
-    SESSION_EXPIRED: 'Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.',
     EMAIL_TAKEN: 'Für diese E-Mail-Adresse gibt es bereits ein Konto. Melden Sie sich stattdessen an.',
     FORBIDDEN_ORIGIN: 'Diese Anfrage kam von einer anderen Website und wurde abgelehnt.',
     SESSION_REQUIRED: 'Für diese Aktion müssen Sie angemeldet sein.',

@@ -329,7 +329,6 @@ export const en = {
     UNAUTHENTICATED: 'Please sign in to continue.',
     INVALID_CREDENTIALS: 'The email or password is not correct.',
     INVALID_API_KEY: 'The API key is not valid.',
-    SESSION_EXPIRED: 'Your session has expired. Please sign in again.',
     EMAIL_TAKEN: 'An account with this email already exists. Sign in instead.',
     FORBIDDEN_ORIGIN: 'This request came from another site and was refused.',
     SESSION_REQUIRED: 'This action needs you to be signed in.',
