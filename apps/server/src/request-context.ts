@@ -61,6 +61,8 @@ function httpContext(req: FastifyRequest, res: FastifyReply, secureCookies: bool
     ip: req.ip,
     origin: typeof origin === 'string' ? origin : undefined,
     headers: req.headers,
+    // tRPC's JSON parser hands the body over as a string: empty when the POST had none.
+    bodyless: req.method === 'POST' && (req.body === undefined || req.body === null || req.body === ''),
     setCookie: (name, value, options) => {
       res.setCookie(name, value, { ...options, secure: secureCookies || options?.secure });
     },

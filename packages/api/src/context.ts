@@ -40,6 +40,11 @@ export interface HttpContext {
   /** The request's `Origin` header, if any. */
   origin: string | undefined;
   headers: Readonly<Record<string, string | string[] | undefined>>;
+  /**
+   * The request is a POST that carried no body at all: a call without input, as tRPC's plain
+   * `httpLink` sends a mutation whose input is undefined. Its input is then undefined.
+   */
+  bodyless?: boolean;
   setCookie(name: string, value: string, options?: CookieOptions): void;
   clearCookie(name: string, options?: CookieOptions): void;
   setHeader(name: string, value: string): void;
