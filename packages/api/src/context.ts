@@ -19,8 +19,12 @@ export interface ApiKeyCaller {
   apiKeyId: string;
   organizationId: string;
   scopes: readonly ApiKeyScope[];
-  /** The user who created the key; the key is revoked when they leave or are removed. */
-  createdBy: string;
+  /**
+   * The person the key acts for (its creator): it never does more than they may do now, and it is
+   * revoked when they leave or are removed. Null for an organization's own key (one kept through its
+   * creator's removal), which acts with an admin's reach.
+   */
+  actsForUserId: string | null;
 }
 
 export type Caller = UserCaller | ApiKeyCaller;

@@ -10,6 +10,7 @@ import {
   type AccessActor,
   type AccessRule,
   accessRefusal,
+  apiKeyRole,
   type RuleActor,
   type ScopedProcedure,
 } from './rules';
@@ -23,19 +24,10 @@ import { id } from './validation';
 const RETRYABLE_SQLSTATES = new Set(['55P03', '40001', '40P01']);
 
 /**
- * A POST without a body is a call without input (tRPC's `httpLink` sends a mutation whose input is
- * undefined that way; its batch links send `{}`). tRPC itself would parse the missing body as JSON and
- * answer 400 "Unexpected end of JSON input", so the input is read as undefined before anything asks.
- */
-const bodylessMeansNoInput = baseProcedure.use(({ ctx, next }) =>
-  ctx.http?.bodyless ? next({ getRawInput: async () => undefined }) : next(),
-);
-
-/**
  * Every procedure starts here: database errors that mean "another change got in the way" become a
  * retryable CONCURRENT_CHANGE instead of an internal error.
  */
-export const publicProcedure = bodylessMeansNoInput.use(rejectUnstorableText).use(async ({ next }) => {
+export const publicProcedure = baseProcedure.use(rejectUnstorableText).use(async ({ next }) => {
   const result = await next();
   if (!result.ok) {
     const cause = result.error.cause as { code?: unknown } | undefined;
@@ -62,6 +54,8 @@ export interface OrganizationAccess {
   organization: Pick<Organization, 'id' | 'slug' | 'name' | 'status' | 'deletion_scheduled_at'>;
   /** The caller's active membership; null when the caller is an API key. */
   membership: { id: string; role: Role } | null;
+  /** For an API key: the role it acts with now (`apiKeyRole`); null for people. */
+  apiKeyRole: Role | null;
 }
 
 /**
@@ -85,13 +79,20 @@ export async function resolveOrganizationAccess(
   if (caller.type === 'apiKey' && caller.organizationId !== organizationId) {
     throw new RosterError('ORGANIZATION_NOT_FOUND');
   }
-  const row = await findOrganizationAccess(db, organizationId, caller.type === 'user' ? caller.userId : null);
+  // For a key, the membership read is its person's: the key acts with their role of now.
+  const person = caller.type === 'user' ? caller.userId : caller.actsForUserId;
+  const row = await findOrganizationAccess(db, organizationId, person);
   if (!row) throw new RosterError('ORGANIZATION_NOT_FOUND');
   if (caller.type === 'user') {
     if (!row.membership) throw new RosterError('ORGANIZATION_NOT_FOUND');
-    return { organization: row.organization, membership: row.membership };
+    return { organization: row.organization, membership: row.membership, apiKeyRole: null };
   }
-  return { organization: row.organization, membership: null };
+  const role = apiKeyRole(
+    caller.actsForUserId === null ? { organization: true } : { personRole: row.membership?.role ?? null },
+  );
+  // Its person left since the key authenticated: that revoked the key.
+  if (!role) throw new RosterError('INVALID_API_KEY');
+  return { organization: row.organization, membership: null, apiKeyRole: role };
 }
 
 function guarded(rule: AccessRule) {
@@ -131,7 +132,7 @@ export function requireRole(procedure: ScopedProcedure) {
  * (`invitations.revoke` finds it from the invitation, `organizations.bySlug` from the slug).
  */
 export function assertAccess(
-  ctx: { caller: UserCaller | ApiKeyCaller; membership: { role: Role } | null },
+  ctx: { caller: UserCaller | ApiKeyCaller; membership: { role: Role } | null; apiKeyRole: Role | null },
   rule: AccessRule,
 ): void {
   const actor = accessActorOf(ctx);
@@ -141,18 +142,35 @@ export function assertAccess(
       details: { requiredScope: rule.apiKeyScope },
     });
   }
+  if (refusal === 'INSUFFICIENT_ROLE' && ctx.caller.type === 'apiKey') assertApiKeyRole(ctx.apiKeyRole, rule);
   if (refusal === 'INSUFFICIENT_ROLE') {
     throw new RosterError('INSUFFICIENT_ROLE', undefined, { details: { allowedRoles: rule.roles } });
   }
   if (refusal) throw new RosterError(refusal);
 }
 
+/**
+ * A key never does what its person may no longer do: its scopes, limited by the role it acts with now
+ * (`apiKeyRole`), held to the same allowlist as a person's. Scopes never change; this part is checked
+ * again under the organization lock.
+ */
+export function assertApiKeyRole(role: Role | null, rule: AccessRule): void {
+  if (!role || !rule.roles.includes(role)) {
+    throw new RosterError(
+      'INSUFFICIENT_ROLE',
+      `This API key acts for a person whose role (${role ?? 'none'}) does not allow this`,
+      { details: { allowedRoles: rule.roles, apiKeyRole: role } },
+    );
+  }
+}
+
 /** The caller as the allowlists see it; null for a person without an active membership. */
 export function accessActorOf(ctx: {
   caller: UserCaller | ApiKeyCaller;
   membership: { role: Role } | null;
+  apiKeyRole: Role | null;
 }): AccessActor | null {
-  if (ctx.caller.type === 'apiKey') return { type: 'apiKey', scopes: ctx.caller.scopes };
+  if (ctx.caller.type === 'apiKey') return { type: 'apiKey', scopes: ctx.caller.scopes, role: ctx.apiKeyRole };
   return ctx.membership ? { type: 'user', role: ctx.membership.role } : null;
 }
 

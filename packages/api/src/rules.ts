@@ -83,21 +83,39 @@ export const UNSCOPED_PROCEDURES = {
   'auth.resetPassword': 'anyone',
 } as const satisfies Record<string, 'anyone' | 'people'>;
 
-/** The caller as the allowlists see it: a person with their role, or an API key with its scopes. */
-export type AccessActor = { type: 'user'; role: Role } | { type: 'apiKey'; scopes: readonly ApiKeyScope[] };
+/**
+ * The caller as the allowlists see it: a person with their role, or an API key with its scopes and the
+ * role it acts with now (`apiKeyRole`: its creator's, never beyond an admin's; null: none).
+ */
+export type AccessActor =
+  | { type: 'user'; role: Role }
+  | { type: 'apiKey'; scopes: readonly ApiKeyScope[]; role: Role | null };
 
 /** Why `actor` may not call a procedure with `rule` (SESSION_REQUIRED, INSUFFICIENT_SCOPE, INSUFFICIENT_ROLE), or null. */
 export function accessRefusal(actor: AccessActor, rule: AccessRule): ErrorReason | null {
   if (actor.type === 'apiKey') {
     if (!rule.apiKeyScope) return 'SESSION_REQUIRED';
     if (rule.apiKeyScope !== 'any' && !actor.scopes.includes(rule.apiKeyScope)) return 'INSUFFICIENT_SCOPE';
-    return null;
+    // A key never does what its creator may no longer do: their role of now limits its scopes.
+    return actor.role && rule.roles.includes(actor.role) ? null : 'INSUFFICIENT_ROLE';
   }
   return rule.roles.includes(actor.role) ? null : 'INSUFFICIENT_ROLE';
 }
 
 /** Who acts: a person with their role in the organization, or an API key (acting with its scopes). */
 export type RuleActor = { type: 'user'; role: Role } | { type: 'apiKey' };
+
+/**
+ * The role an API key acts with: the role its person holds in the organization now, but never an
+ * owner's (a key never does what only owners may; it acts with an admin's reach at most); for an
+ * organization's own key (kept through its creator's removal), an admin's. Null when its person is no
+ * longer an active member: such a key has no power. Read again under the organization lock, so a
+ * demotion takes power away from the person's keys with its commit, and a promotion gives it back.
+ */
+export function apiKeyRole(actsFor: { organization: true } | { personRole: Role | null }): Role | null {
+  if ('organization' in actsFor) return 'admin';
+  return actsFor.personRole === 'owner' ? 'admin' : actsFor.personRole;
+}
 
 /** Roles an admin (or an API key with `members:write`) may manage: remove, invite, switch between. */
 export const DELEGABLE_ROLES: readonly Role[] = ['member', 'viewer'];

@@ -163,7 +163,7 @@ export function apiKeyCaller(key: TestApiKey): ApiKeyCaller {
     apiKeyId: key.id,
     organizationId: key.organizationId,
     scopes: key.scopes,
-    createdBy: key.createdBy,
+    actsForUserId: key.createdBy,
   };
 }
 

@@ -90,7 +90,10 @@ export interface InvitationsTable {
   email: string;
   role: Role;
   status: Generated<InvitationStatus>;
-  invited_by: string;
+  /** The person who invited; null when an organization's own API key did (`invited_by_api_key_id`). */
+  invited_by: string | null;
+  /** The API key that sent the invitation, when a key did (null for invitations sent by people). */
+  invited_by_api_key_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   expires_at: Timestamp;
   accepted_at: NullableTimestamp;
@@ -104,7 +107,13 @@ export interface InvitationsTable {
 export interface ApiKeysTable {
   id: Generated<string>;
   organization_id: string;
+  /** The person who created the key; unless the key is the organization's own, it acts for them. */
   created_by: string;
+  /**
+   * When the key became the organization's own (kept through its creator's removal): it then acts for
+   * nobody, with an admin's reach. Null: it acts for its creator, never beyond their role of now.
+   */
+  organization_owned_at: NullableTimestamp;
   name: string;
   /** The public, non-secret start of the key (`rst_abcd1234`), to recognise it in lists. */
   prefix: string;

@@ -63,7 +63,7 @@ export const testAuthenticate: Authenticate = async (request) => {
       apiKeyId: randomUUID(),
       organizationId: org,
       scopes: ['members:read', 'members:write', 'audit:read'],
-      createdBy: randomUUID(),
+      actsForUserId: null,
     };
   }
   return null;

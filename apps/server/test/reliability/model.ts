@@ -98,6 +98,11 @@ export function applyOp(orgs: OrgModel[], op: ResolvedOp, observed: Outcome): Ou
   if (caller.type === 'key') {
     const key = org.keys[caller.key]!;
     if (key.revoked) return refuse('INVALID_API_KEY');
+    // A key acts with its creator's role of now, never beyond an admin's: every operation a key can be
+    // sent (remove, updateRole, invite) is for owners and admins, so a demoted creator's key is refused
+    // by the guard, before anything about the target is looked at.
+    const creatorRole = org.members.get(key.creator)?.role;
+    if (creatorRole !== 'owner' && creatorRole !== 'admin') return refuse('INSUFFICIENT_ROLE');
     actor = { type: 'apiKey' };
   } else {
     actorUser = caller.user;

@@ -294,7 +294,7 @@ describe(`webhooks API (${DB_KIND})`, () => {
       apiKeyId: crypto.randomUUID(),
       organizationId: org.id,
       scopes: ['members:read', 'members:write', 'audit:read'],
-      createdBy: org.members[0]!.userId,
+      actsForUserId: org.members[0]!.userId,
     });
     await expect(key.webhooks.create(input)).rejects.toMatchObject({ reason: 'SESSION_REQUIRED' });
     await expect(key.webhooks.list({ organizationId: org.id })).rejects.toMatchObject({

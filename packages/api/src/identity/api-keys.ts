@@ -10,7 +10,7 @@ import { sha256Hex } from './tokens';
 export async function findLiveApiKey(db: Kysely<Database>, key: string) {
   return db
     .selectFrom('api_keys')
-    .select(['id', 'organization_id', 'created_by', 'scopes', 'last_used_at'])
+    .select(['id', 'organization_id', 'created_by', 'organization_owned_at', 'scopes', 'last_used_at'])
     .select(sql<boolean>`coalesce(expires_at <= now(), false)`.as('expired'))
     .where('secret_hash', '=', sha256Hex(key))
     .where('revoked_at', 'is', null)

@@ -78,7 +78,7 @@ export async function authenticateRequest(
       apiKeyId: key.id,
       organizationId: key.organization_id,
       scopes: knownScopes(key.scopes),
-      createdBy: key.created_by,
+      actsForUserId: key.organization_owned_at ? null : key.created_by,
     };
   }
   const token = sessionToken(request);

@@ -4,6 +4,8 @@ import type { Db } from './db';
 
 export interface RevokedAccess {
   apiKeyIds: string[];
+  /** Keys kept through a removal (`keepApiKeys`): now the organization's own, acting for nobody. */
+  keptApiKeyIds: string[];
   invitationIds: string[];
   /** How many of the member's sessions pointed at the organization as their active one. */
   sessionsCleared: number;
@@ -13,7 +15,8 @@ export interface RevokedAccess {
  * Ends a membership and revokes what the member held in the organization, in ONE statement
  * (data-modifying CTEs on different tables, all under the caller's organization lock):
  * - the membership becomes `removed` (removed_at, removed_by, removal_reason);
- * - the API keys the member created in the organization are revoked (unless `keepApiKeys`);
+ * - the API keys that act for the member in the organization are revoked, or with `keepApiKeys` become
+ *   the organization's own (acting for nobody, so never again in the removed person's name);
  * - their sessions' active-organization pointer to it is cleared;
  * - the invitations they sent there that are still pending are revoked.
  * Returns null when the membership was not active (the caller re-checked under the lock, so this
@@ -36,6 +39,7 @@ export async function endMembershipAndRevokeAccess(
   const result = await sql<{
     ended: number;
     api_key_ids: string[] | null;
+    kept_api_key_ids: string[] | null;
     invitation_ids: string[] | null;
     sessions_cleared: number;
   }>`
@@ -49,7 +53,14 @@ export async function endMembershipAndRevokeAccess(
       update api_keys
       set revoked_at = now(), revoked_reason = ${keyReason}
       where organization_id = ${organizationId} and created_by = ${userId} and revoked_at is null
-        and ${!params.keepApiKeys}::boolean
+        and organization_owned_at is null and ${!params.keepApiKeys}::boolean
+        and exists (select 1 from ended)
+      returning id
+    ), kept as (
+      update api_keys
+      set organization_owned_at = now()
+      where organization_id = ${organizationId} and created_by = ${userId} and revoked_at is null
+        and organization_owned_at is null and ${params.keepApiKeys}::boolean
         and exists (select 1 from ended)
       returning id
     ), cleared as (
@@ -68,6 +79,7 @@ export async function endMembershipAndRevokeAccess(
     select
       (select count(*)::int from ended) as ended,
       (select array_agg(id order by id) from keys) as api_key_ids,
+      (select array_agg(id order by id) from kept) as kept_api_key_ids,
       (select array_agg(id order by id) from invites) as invitation_ids,
       (select count(*)::int from cleared) as sessions_cleared
   `.execute(trx);
@@ -75,6 +87,7 @@ export async function endMembershipAndRevokeAccess(
   if (!row || Number(row.ended) === 0) return null;
   return {
     apiKeyIds: row.api_key_ids ?? [],
+    keptApiKeyIds: row.kept_api_key_ids ?? [],
     invitationIds: row.invitation_ids ?? [],
     sessionsCleared: Number(row.sessions_cleared),
   };

@@ -19,7 +19,16 @@ export async function retireExpiredInvitation(trx: Db, organizationId: string, e
 
 export async function insertInvitation(
   trx: Db,
-  values: { organizationId: string; email: string; role: Role; invitedBy: string; expiresAt: Date },
+  values: {
+    organizationId: string;
+    email: string;
+    role: Role;
+    /** The person who invites (for a key, the person it acts for); null for an organization's own key. */
+    invitedBy: string | null;
+    /** The API key that invites, when a key does. */
+    invitedByApiKeyId: string | null;
+    expiresAt: Date;
+  },
 ) {
   return trx
     .insertInto('invitations')
@@ -28,6 +37,7 @@ export async function insertInvitation(
       email: values.email,
       role: values.role,
       invited_by: values.invitedBy,
+      invited_by_api_key_id: values.invitedByApiKeyId,
       expires_at: values.expiresAt,
     })
     .returning(['id', 'organization_id', 'email', 'role', 'status', 'created_at', 'expires_at'])
@@ -39,9 +49,12 @@ export async function listPendingInvitations(db: Db, organizationId: string) {
   return db
     .selectFrom('invitations as i')
     .leftJoin('users as u', 'u.id', 'i.invited_by')
+    .leftJoin('api_keys as k', 'k.id', 'i.invited_by_api_key_id')
     .select([
       'i.id',
       'i.email',
+      'i.invited_by_api_key_id',
+      'k.name as invited_by_api_key_name',
       'i.role',
       'i.status',
       'i.invited_by',

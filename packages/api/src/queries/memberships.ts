@@ -11,6 +11,8 @@ export interface MembershipChangeState {
    * its creator's leave after the request authenticated is caught here, under the lock.
    */
   actorApiKeyLive: boolean;
+  /** For a live API key actor: whom it acts for, and that person's active role now (see `apiKeyRole`). */
+  actorApiKey: ApiKeyActsFor | null;
   /** The membership being changed, when it is active in this organization. */
   target: { id: string; role: Role; userId: string } | null;
   /** When the actor is the target (a leave): their most recently joined other active organization. */
@@ -41,6 +43,8 @@ export async function readMembershipChangeState(
     actor_id: string | null;
     actor_role: Role | null;
     actor_api_key_id: string | null;
+    actor_api_key_acts_for: string | null;
+    actor_api_key_person_role: Role | null;
     target_id: string | null;
     target_role: Role | null;
     target_user_id: string | null;
@@ -51,6 +55,8 @@ export async function readMembershipChangeState(
       (select count(*)::int from memberships
         where organization_id = ${organizationId} and status = 'active' and role = 'owner') as active_owner_count,
       a.id as actor_id, a.role as actor_role, k.id as actor_api_key_id,
+      case when k.organization_owned_at is null then k.created_by end as actor_api_key_acts_for,
+      kp.role as actor_api_key_person_role,
       t.id as target_id, t.role as target_role, t.user_id as target_user_id,
       n.id as next_id, n.slug as next_slug
     from (select 1) as one
@@ -58,6 +64,9 @@ export async function readMembershipChangeState(
       on a.organization_id = ${organizationId} and a.user_id = ${params.actorUserId}::uuid and a.status = 'active'
     left join api_keys k
       on k.id = ${params.actorApiKeyId ?? null}::uuid and k.organization_id = ${organizationId} and k.revoked_at is null
+    left join memberships kp
+      on kp.organization_id = ${organizationId} and kp.user_id = k.created_by and kp.status = 'active'
+        and k.organization_owned_at is null
     left join memberships t
       on t.organization_id = ${organizationId} and t.id = ${params.targetMembershipId}::uuid and t.status = 'active'
     left join lateral (
@@ -75,6 +84,10 @@ export async function readMembershipChangeState(
     activeOwnerCount: Number(row.active_owner_count),
     actor: row.actor_id && row.actor_role ? { id: row.actor_id, role: row.actor_role } : null,
     actorApiKeyLive: row.actor_api_key_id !== null,
+    actorApiKey:
+      row.actor_api_key_id !== null
+        ? { actsForUserId: row.actor_api_key_acts_for, personRole: row.actor_api_key_person_role }
+        : null,
     target:
       row.target_id && row.target_role && row.target_user_id
         ? { id: row.target_id, role: row.target_role, userId: row.target_user_id }
@@ -103,11 +116,19 @@ export async function setMembershipRole(trx: Db, membershipId: string, role: Rol
     .execute();
 }
 
+/** A live API key's person (null: the organization's own key) and that person's active role now. */
+export interface ApiKeyActsFor {
+  actsForUserId: string | null;
+  personRole: Role | null;
+}
+
 export interface ActorAccessState {
   /** The acting person's active role in the organization; null when not (or no longer) a member. */
   role: Role | null;
   /** The acting API key is live (not revoked) in the organization. */
   apiKeyLive: boolean;
+  /** For a live API key: whom it acts for, and their role now. */
+  apiKey: ApiKeyActsFor | null;
   /** When asked with `memberEmail`: a user with that email is an active member. */
   emailIsActiveMember: boolean;
 }
@@ -127,23 +148,38 @@ export async function readActorAccess(
   },
 ): Promise<ActorAccessState> {
   const { organizationId } = params;
-  const result = await sql<{ actor_role: Role | null; api_key_live: boolean; email_is_member: boolean }>`
+  const result = await sql<{
+    actor_role: Role | null;
+    api_key_id: string | null;
+    api_key_acts_for: string | null;
+    api_key_person_role: Role | null;
+    email_is_member: boolean;
+  }>`
     select
       (select role from memberships
         where organization_id = ${organizationId} and user_id = ${params.actorUserId}::uuid
           and status = 'active') as actor_role,
-      exists (select 1 from api_keys
-        where id = ${params.actorApiKeyId}::uuid and organization_id = ${organizationId}
-          and revoked_at is null) as api_key_live,
+      k.id as api_key_id,
+      case when k.organization_owned_at is null then k.created_by end as api_key_acts_for,
+      (select role from memberships
+        where organization_id = ${organizationId} and user_id = k.created_by
+          and k.organization_owned_at is null and status = 'active') as api_key_person_role,
       exists (select 1 from memberships m join users u on u.id = m.user_id
         where m.organization_id = ${organizationId} and m.status = 'active'
           and u.email = ${params.memberEmail ?? null}::text) as email_is_member
+    from (select 1) as one
+    left join api_keys k
+      on k.id = ${params.actorApiKeyId}::uuid and k.organization_id = ${organizationId} and k.revoked_at is null
   `.execute(trx);
   const row = result.rows[0];
   if (!row) throw new Error('readActorAccess returned no row');
   return {
     role: row.actor_role,
-    apiKeyLive: row.api_key_live === true,
+    apiKeyLive: row.api_key_id !== null,
+    apiKey:
+      row.api_key_id !== null
+        ? { actsForUserId: row.api_key_acts_for, personRole: row.api_key_person_role }
+        : null,
     emailIsActiveMember: row.email_is_member === true,
   };
 }

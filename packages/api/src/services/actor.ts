@@ -1,32 +1,44 @@
 import type { Role } from '@roster/db';
 import type { ApiKeyCaller, UserCaller } from '../context';
 import { RosterError } from '../errors';
-import { type AccessRule, assertAccess } from '../procedures';
+import { type AccessRule, assertApiKeyRole } from '../procedures';
 import type { Db } from '../queries/db';
-import { type ActorAccessState, readActorAccess, readMembershipChangeState } from '../queries/memberships';
+import { type ApiKeyActsFor, readActorAccess, readMembershipChangeState } from '../queries/memberships';
 import { lockOrganization } from '../queries/organizations';
-import type { EndMembershipFacts, RuleActor } from '../rules';
+import { apiKeyRole, type EndMembershipFacts, type RuleActor } from '../rules';
 
 /**
  * The guard's verdict again, on what was re-read under the organization lock: access ends with the
  * commit that ends it, also for a request that authenticated just before. An API key revoked since
- * (by its creator's leave or removal, or by hand) is INVALID_API_KEY, like at authentication; a person
- * who is no longer an active member gets ORGANIZATION_NOT_FOUND, like at the guard; a person whose role
- * changed is checked against the allowlist again. Returns the fresh role (null for API keys).
+ * (by its creator's leave or removal, or by hand) is INVALID_API_KEY, like at authentication; a key
+ * acts with its person's role of now (`apiKeyRole`: a demotion committed before the lock takes its
+ * power, a promotion gives it back), checked against the allowlist like a person's; a person who is no
+ * longer an active member gets ORGANIZATION_NOT_FOUND, like at the guard; a person whose role changed is
+ * checked against the allowlist again (when `rule.roles` is given for people; membership changes judge
+ * people with the domain rules instead). The one re-check both lock functions below run.
  */
 function assertActorStillAllowed(
-  caller: UserCaller | ApiKeyCaller,
-  fresh: Pick<ActorAccessState, 'role' | 'apiKeyLive'>,
-  rule?: AccessRule,
-): { role: Role | null } {
+  caller: UserCaller | ApiKeyCaller | MembershipActor,
+  fresh: { role: Role | null; apiKey: ApiKeyActsFor | null },
+  rule: AccessRule,
+  options: { checkPeople: boolean },
+): { role: Role | null; apiKeyActsForUserId: string | null } {
   if (caller.type === 'apiKey') {
-    if (!fresh.apiKeyLive) throw new RosterError('INVALID_API_KEY');
-    if (rule) assertAccess({ caller, membership: null }, rule);
-    return { role: null };
+    if (!fresh.apiKey) throw new RosterError('INVALID_API_KEY');
+    const role = apiKeyRole(
+      fresh.apiKey.actsForUserId === null ? { organization: true } : { personRole: fresh.apiKey.personRole },
+    );
+    // Its person is no longer a member: their leave or removal revoked the key (or made it the organization's).
+    if (!role) throw new RosterError('INVALID_API_KEY');
+    assertApiKeyRole(role, rule);
+    return { role: null, apiKeyActsForUserId: fresh.apiKey.actsForUserId };
   }
+  if (!options.checkPeople) return { role: fresh.role, apiKeyActsForUserId: null };
   if (!fresh.role) throw new RosterError('ORGANIZATION_NOT_FOUND');
-  if (rule) assertAccess({ caller, membership: { role: fresh.role } }, rule);
-  return { role: fresh.role };
+  if (!rule.roles.includes(fresh.role)) {
+    throw new RosterError('INSUFFICIENT_ROLE', undefined, { details: { allowedRoles: rule.roles } });
+  }
+  return { role: fresh.role, apiKeyActsForUserId: null };
 }
 
 /**
@@ -51,9 +63,15 @@ export async function lockOrganizationForActor(
     actorApiKeyId: caller.type === 'apiKey' ? caller.apiKeyId : null,
     memberEmail: options.memberEmail ?? null,
   });
-  const { role } = assertActorStillAllowed(caller, fresh, rule);
+  const { role, apiKeyActsForUserId } = assertActorStillAllowed(caller, fresh, rule, { checkPeople: true });
   const ruleActor: RuleActor = role ? { type: 'user', role } : { type: 'apiKey' };
-  return { organization, role, ruleActor, emailIsActiveMember: fresh.emailIsActiveMember };
+  return {
+    organization,
+    role,
+    ruleActor,
+    apiKeyActsForUserId,
+    emailIsActiveMember: fresh.emailIsActiveMember,
+  };
 }
 
 /**
@@ -66,14 +84,17 @@ export type MembershipActor = { type: 'user'; userId: string } | { type: 'apiKey
  * The first two statements of every membership change (leave, remove, role change, ownership transfer):
  * lock the organization, then read the actor, the target membership and the owner count under the lock
  * (and, for a leave, where the actor goes next). An API key that authenticated before the lock but was
- * revoked since (by its creator's leave or removal) is INVALID_API_KEY. `actorFacts` is the actor as the
- * refusal rules take it, with the person's role re-read under the lock.
+ * revoked since (by its creator's leave or removal) is INVALID_API_KEY, and a key whose person's role no
+ * longer allows `rule` is INSUFFICIENT_ROLE (the same re-check as `lockOrganizationForActor`). `actorFacts`
+ * is the actor as the refusal rules take it, with the person's role re-read under the lock.
  */
 export async function lockOrganizationForMembershipChange(
   trx: Db,
   params: {
     organizationId: string;
     actor: MembershipActor;
+    /** The procedure's allowlist: API keys are held to it again; people are judged by the domain rules. */
+    rule: AccessRule;
     membershipId: string;
     /** Also read the actor's next organization (a leave). */
     withNextOrganization?: boolean;
@@ -89,7 +110,11 @@ export async function lockOrganizationForMembershipChange(
     targetMembershipId: params.membershipId,
     nextOrganizationForUserId: params.withNextOrganization ? actorUserId : null,
   });
-  if (params.actor.type === 'apiKey' && !state.actorApiKeyLive) throw new RosterError('INVALID_API_KEY');
+  if (params.actor.type === 'apiKey') {
+    assertActorStillAllowed(params.actor, { role: null, apiKey: state.actorApiKey }, params.rule, {
+      checkPeople: false,
+    });
+  }
   const actorFacts: EndMembershipFacts['actor'] =
     params.actor.type === 'apiKey' ? { type: 'apiKey' } : { type: 'user', role: state.actor?.role ?? null };
   return { organization, state, actorFacts };

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { RosterError } from '../errors';
 import { insertAuditEntryAndEvent } from '../queries/audit';
 import { endMembershipAndRevokeAccess } from '../queries/end-membership';
-import { endMembershipRefusal } from '../rules';
+import { ACCESS_RULES, endMembershipRefusal } from '../rules';
 import { lockOrganizationForMembershipChange, type MembershipActor } from './actor';
 
 export interface EndMembershipParams {
@@ -50,6 +50,8 @@ export async function endMembership(
     const { organization, state, actorFacts } = await lockOrganizationForMembershipChange(trx, {
       organizationId: params.organizationId,
       actor: params.actor,
+      // An API key can only remove (it has no membership to leave): it is held to that allowlist again.
+      rule: ACCESS_RULES['members.remove'],
       membershipId: params.membershipId,
       withNextOrganization: true,
     });
@@ -96,6 +98,8 @@ export async function endMembership(
             invitationIds: revoked.invitationIds,
             sessionsCleared: revoked.sessionsCleared,
           },
+          // Kept through the removal: now the organization's own keys.
+          ...(revoked.keptApiKeyIds.length > 0 ? { keptApiKeyIds: revoked.keptApiKeyIds } : {}),
         },
       },
       {

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { RosterError } from '../errors';
 import { insertAuditEntryAndEvent } from '../queries/audit';
 import { setMembershipRole } from '../queries/memberships';
-import { roleChangeRefusal, transferRefusal } from '../rules';
+import { ACCESS_RULES, roleChangeRefusal, transferRefusal } from '../rules';
 import { lockOrganizationForMembershipChange, type MembershipActor } from './actor';
 
 /**
@@ -21,6 +21,7 @@ export async function changeMemberRole(
     const { organization, state, actorFacts } = await lockOrganizationForMembershipChange(trx, {
       organizationId: params.organizationId,
       actor: params.actor,
+      rule: ACCESS_RULES['members.updateRole'],
       membershipId: params.membershipId,
     });
     const refusal = roleChangeRefusal({
@@ -76,6 +77,8 @@ export async function transferOwnership(
     const { organization, state } = await lockOrganizationForMembershipChange(trx, {
       organizationId: params.organizationId,
       actor: { type: 'user', userId: params.actorUserId },
+      // People only (owners): the transfer rule below decides.
+      rule: ACCESS_RULES['members.transferOwnership'],
       membershipId: params.membershipId,
     });
     const refusal = transferRefusal({

@@ -63,12 +63,10 @@ export const create = requireRole('invitations.create')
   .output(createInvitationOutput)
   .mutation(async ({ ctx, input }) => {
     assertMayInvite(ruleActorOf(ctx), input.role, ctx.organization.status);
-    // An API key invites on behalf of the person who created it (invitations name a person).
-    const invitedBy = ctx.caller.type === 'user' ? ctx.caller.userId : ctx.caller.createdBy;
     try {
       return await ctx.db.transaction().execute(async (trx) => {
         // The guard ran before the lock: re-read the actor (and whether the invitee is a member) after it.
-        const { organization, ruleActor, emailIsActiveMember } = await lockOrganizationForActor(
+        const { organization, ruleActor, apiKeyActsForUserId, emailIsActiveMember } = await lockOrganizationForActor(
           trx,
           ctx.caller,
           input.organizationId,
@@ -82,7 +80,10 @@ export const create = requireRole('invitations.create')
           organizationId: input.organizationId,
           email: input.email,
           role: input.role,
-          invitedBy,
+          // A key invites on behalf of the person it acts for; an organization's own key (kept through
+          // its creator's removal) in its own name, never in the removed person's.
+          invitedBy: ctx.caller.type === 'user' ? ctx.caller.userId : apiKeyActsForUserId,
+          invitedByApiKeyId: ctx.caller.type === 'apiKey' ? ctx.caller.apiKeyId : null,
           expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
         });
         // The link goes out by mail after commit, in the inviter's language; it proves the address.

@@ -12,7 +12,13 @@ export const listInvitationsOutput = z.array(
     email: z.string(),
     role,
     status: z.enum(INVITATION_STATUSES),
-    invitedBy: z.object({ userId: id, name: z.string().nullable(), email: z.string().nullable() }),
+    invitedBy: z.object({
+      userId: id.nullable(),
+      name: z.string().nullable(),
+      email: z.string().nullable(),
+      /** Set when an API key sent the invitation. */
+      apiKeyId: id.nullable(),
+    }),
     createdAt: isoDateTime,
     expiresAt: isoDateTime,
     /** Past `expiresAt`: it can no longer be accepted. */
@@ -41,7 +47,13 @@ export const list = requireRole('invitations.list')
       email: row.email,
       role: row.role,
       status: row.status,
-      invitedBy: { userId: row.invited_by, name: row.invited_by_name, email: row.invited_by_email },
+      // A person; or, for an invitation an organization's own API key sent, the key (no person).
+      invitedBy: {
+        userId: row.invited_by,
+        name: row.invited_by_name ?? row.invited_by_api_key_name ?? null,
+        email: row.invited_by_email ?? null,
+        apiKeyId: row.invited_by_api_key_id,
+      },
       createdAt: new Date(row.created_at).toISOString(),
       expiresAt: new Date(row.expires_at).toISOString(),
       expired: isInvitationExpired(new Date(row.expires_at), now),

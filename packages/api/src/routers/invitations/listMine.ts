@@ -41,7 +41,8 @@ export const listMine = userProcedure
       id: row.id,
       role: row.role,
       organization: { id: row.organization_id, slug: row.organization_slug, name: row.organization_name },
-      invitedBy: { name: row.invited_by_name, email: row.invited_by_email },
+      // Sent by an organization's own API key: no person to name, so the organization is the inviter.
+      invitedBy: { name: row.invited_by_name ?? row.organization_name, email: row.invited_by_email },
       createdAt: new Date(row.created_at).toISOString(),
       expiresAt: new Date(row.expires_at).toISOString(),
     }));

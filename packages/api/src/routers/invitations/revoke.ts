@@ -30,7 +30,7 @@ const invitationProcedure = authedProcedure.input(revokeInvitationInput).use(asy
       throw error;
     },
   );
-  assertAccess({ caller: ctx.caller, membership: access.membership }, rule);
+  assertAccess({ caller: ctx.caller, ...access }, rule);
   return next({ ctx: { ...access, invitation } });
 });
 

@@ -18,7 +18,7 @@ export const bySlug = authedProcedure
     const found = await findOrganizationBySlug(ctx.db, input.slug);
     if (!found) throw new RosterError('ORGANIZATION_NOT_FOUND');
     const access = await resolveOrganizationAccess(ctx.db, ctx.caller, found.id);
-    assertAccess({ caller: ctx.caller, membership: access.membership }, ACCESS_RULES['organizations.bySlug']);
+    assertAccess({ caller: ctx.caller, ...access }, ACCESS_RULES['organizations.bySlug']);
     return next({ ctx: access });
   })
   .output(organizationOutput)
