@@ -69,6 +69,15 @@ export function redactUrl(url: string): string {
   return query === undefined ? redacted : `${redacted}?[redacted]`;
 }
 
+/**
+ * A request id a client (or a proxy in front) sent, when it is safe to log and echo: 1 to 128 characters
+ * of letters, digits and `._:-` (a UUID, a trace id). Anything else (longer, spaces, control characters,
+ * a newline that would forge a log line, markup) is replaced by an id of our own.
+ */
+export function clientRequestId(header: string | string[] | undefined): string | null {
+  return typeof header === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(header) ? header : null;
+}
+
 /** 100 KiB. */
 export const DEFAULT_BODY_LIMIT = 100 * 1024;
 
@@ -102,9 +111,10 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     clientErrorHandler,
     frameworkErrors,
-    // Honour a request id set by a proxy in front; otherwise make one. It is logged with every line.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // Honour a request id set by a proxy in front (if it is a plausible id); otherwise make one. It is
+    // logged with every line and echoed in `x-request-id`, so a client's value is capped first.
+    requestIdHeader: false,
+    genReqId: (request) => clientRequestId(request.headers['x-request-id']) ?? randomUUID(),
     routerOptions: { maxParamLength: 5000 },
   });
 

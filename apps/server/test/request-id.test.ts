@@ -151,3 +151,28 @@ describe('error.data.requestId on refusals decided while the context is built', 
     expect(body.error.data.requestId).toBe(refused.requestId);
   });
 });
+
+// Issue 13, finding 9: a client's X-Request-Id was echoed and logged as sent, whatever its length or
+// characters. It is kept only when it looks like an id; otherwise the server makes its own.
+describe('a client’s X-Request-Id', () => {
+  it.each([
+    ['a UUID', randomUUID(), true],
+    ['a trace id with . _ : -', 'trace-1.2_3:4', true],
+    ['128 characters', 'a'.repeat(128), true],
+    ['129 characters', 'a'.repeat(129), false],
+    ['spaces', 'has spaces', false],
+    ['markup', '<script>alert(1)</script>', false],
+    ['a forged log field', 'x","level":60,"msg":"forged', false],
+    ['non-ASCII', 'réq', false],
+  ])('%s: %s', async (_, sent, kept) => {
+    const answer = await fetch(`${base}/healthz`, { headers: { 'x-request-id': sent } });
+    const echoed = answer.headers.get('x-request-id');
+    if (kept) expect(echoed).toBe(sent);
+    else expect(echoed).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    // And in an error body: the same id.
+    const refused = await fetch(`${base}/trpc/auth.me`, { headers: { 'x-request-id': sent } });
+    const body = (await refused.json()) as ErrorBody;
+    expect(body.error.data.requestId).toBe(refused.headers.get('x-request-id'));
+    if (!kept) expect(body.error.data.requestId).not.toBe(sent);
+  });
+});
