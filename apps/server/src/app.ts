@@ -14,6 +14,7 @@ import { normalizeOrigins } from './origin';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings, registerRateLimits } from './rate-limit';
 import { createRequestContext } from './request-context';
 import { registerRestRoutes } from './rest';
+import { registerSecurityHeaders } from './security-headers';
 import {
   CONCURRENT_CHANGE_RETRY_AFTER_SECONDS,
   clientErrorHandler,
@@ -135,6 +136,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   });
 
   registerTransportErrors(app);
+  registerSecurityHeaders(app);
   await app.register(fastifyCookie);
   const contextOptions = {
     db,

@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../src/app';
+import { API_CSP, WEB_APP_CSP } from '../src/security-headers';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo, shouldSeedDemo } from '../src/seed';
 import { listenTestServer } from './identity/helpers';
 
@@ -45,6 +46,24 @@ describe('serving the web app beside the API', () => {
     const missing = await fetch(`${base}/assets/nope.js`);
     expect(missing.status).toBe(404);
     expect(await missing.text()).not.toContain('<div id="root">');
+  });
+
+  // Issue 13, finding 9: the app had no security headers (framable, sniffable, no CSP).
+  it('sends security headers: the app’s CSP on pages (never framed), a strict one on API answers, nosniff, no referrer', async () => {
+    const page = await fetch(`${base}/app/acme`);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toBe(WEB_APP_CSP);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("script-src 'self'");
+    for (const path of ['/app/acme', '/assets/index-abc123.js', '/healthz', '/trpc/auth.me', '/trpc/nope']) {
+      const response = await fetch(`${base}${path}`);
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(response.headers.get('referrer-policy'), path).toBe('no-referrer');
+      expect(response.headers.get('x-frame-options'), path).toBe('DENY');
+      if (!response.headers.get('content-type')?.startsWith('text/html')) {
+        expect(response.headers.get('content-security-policy'), path).toBe(API_CSP);
+      }
+    }
   });
 
   it('leaves the API and health paths to the server', async () => {

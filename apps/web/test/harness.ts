@@ -75,6 +75,9 @@ export async function startApp(): Promise<App> {
   };
 }
 
+/** Content-Security-Policy violations the browser reported in this file's pages (see `newPage`). */
+export const cspViolations: string[] = [];
+
 /**
  * `startApp()` for the calling `describe`: started before its tests, closed after them. The object is
  * filled in by `beforeAll`, so read its fields inside tests only.
@@ -86,6 +89,8 @@ export function appForFile(): App {
   });
   afterAll(async () => {
     await app.close?.();
+    // Every page this file drove worked under the server's CSP: no violation reported.
+    expect(cspViolations).toEqual([]);
   });
   return app;
 }
@@ -99,6 +104,18 @@ export async function newPage(app: App, locale = 'en-US'): Promise<{ context: Br
   });
   // Generous waits: in CI this shares two cores with every other package's tests.
   context.setDefaultTimeout(120_000);
+  // The server's Content-Security-Policy must let the built app work: Chromium reports each blocked
+  // script, style, image or request on the console, and `appForFile` fails the file on any of them.
+  context.on('console', (message) => {
+    if (/Content Security Policy|Refused to (load|execute|apply|connect|frame)/i.test(message.text())) {
+      cspViolations.push(`${message.type()}: ${message.text()}`);
+    }
+  });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`);
+    });
+  });
   const page = await context.newPage();
   return { context, page };
 }

@@ -198,6 +198,42 @@ describe('invitations', () => {
     );
   });
 
+  // Issue 20, item 3: who learns what about an invitation they may not revoke. Outsiders (and other
+  // organizations' keys) get INVITATION_NOT_FOUND, so nothing about another organization leaks; members
+  // of the invitation's organization already know it, so a refusal there is about their role, as
+  // everywhere else in their organization: INSUFFICIENT_ROLE, with the roles that may.
+  it('revoke by a member of the organization who may not manage the invitation: INSUFFICIENT_ROLE with allowedRoles; an outsider: INVITATION_NOT_FOUND; nothing changes', async () => {
+    const { organization, owner } = await pendingInvitation();
+    const adminInvitation = await owner.invitations.create({
+      organizationId: organization.id,
+      email: `admin-to-be-${crypto.randomUUID().slice(0, 8)}@example.test`,
+      role: 'admin',
+    });
+    const member = await addMember(t.db, organization.id, 'member');
+    const viewer = await addMember(t.db, organization.id, 'viewer');
+    const admin = await addMember(t.db, organization.id, 'admin');
+    const outsider = await createUser(t.db);
+    const revoke = (who: { id: string }) => () =>
+      callerFor(t.db, who).invitations.revoke({ invitationId: adminInvitation.id });
+    for (const who of [member.user, viewer.user, admin.user]) {
+      expect(await refusalLeavingStateUnchanged(t.db, organization.id, revoke(who))).toBe(
+        'INSUFFICIENT_ROLE',
+      );
+    }
+    await expect(revoke(member.user)()).rejects.toMatchObject({
+      details: { allowedRoles: ['owner', 'admin'] },
+    });
+    await expect(revoke(admin.user)()).rejects.toMatchObject({ details: { role: 'admin' } });
+    expect(await refusalLeavingStateUnchanged(t.db, organization.id, revoke(outsider))).toBe(
+      'INVITATION_NOT_FOUND',
+    );
+    // The allowed path: the owner revokes it.
+    await owner.invitations.revoke({ invitationId: adminInvitation.id });
+    expect((await organizationState(t.db, organization.id)).invitations[adminInvitation.id]?.status).toBe(
+      'revoked',
+    );
+  });
+
   it('revoke: revoked invitations cannot be accepted; other organizations’ invitations are INVITATION_NOT_FOUND', async () => {
     const { organization, invitee, owner, invitation } = await pendingInvitation();
     const other = await createOrganization(t.db);

@@ -14,8 +14,9 @@ export const revokeInvitationOutput = z.object({ id, organizationId: id, status:
 
 /**
  * The guard: the invitation's organization, with the same access rules as an org-scoped procedure.
- * An unknown invitation and one of an organization the caller cannot manage look the same
- * (INVITATION_NOT_FOUND), so nothing is revealed about other organizations.
+ * An unknown invitation and one of an organization the caller does not belong to look the same
+ * (INVITATION_NOT_FOUND), so nothing is revealed about other organizations. A member of the invitation's
+ * organization whose role may not revoke it gets INSUFFICIENT_ROLE, as everywhere in their organization.
  */
 const rule = ACCESS_RULES['invitations.revoke'];
 
@@ -36,7 +37,9 @@ const invitationProcedure = authedProcedure.input(revokeInvitationInput).use(asy
 
 function assertMayRevoke(actor: RuleActor, role: Role) {
   if (!canManageInvitation(actor, role)) {
-    throw new RosterError('INSUFFICIENT_ROLE', `You may not revoke an invitation as ${role}`);
+    throw new RosterError('INSUFFICIENT_ROLE', `You may not revoke an invitation as ${role}`, {
+      details: { role },
+    });
   }
 }
 
