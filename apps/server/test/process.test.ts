@@ -190,14 +190,21 @@ describe('the server process (embedded database)', () => {
         }
       };
       try {
-        const plain = run({ NODE_ENV: 'production', DATA_DIR: productionDir });
+        // Production also requires where mail goes and the public URL; nothing is mailed here.
+        const production = {
+          NODE_ENV: 'production',
+          DATA_DIR: productionDir,
+          SMTP_URL: 'smtp://127.0.0.1:1',
+          APP_URL: 'http://localhost',
+        };
+        const plain = run(production);
         await plain.listening;
         plain.child.kill('SIGTERM');
         expect(await plain.exited).toBe(0);
         expect(await demoUsers()).toEqual([]);
         expect(plain.output()).not.toMatch(/seeded the demo data/);
 
-        const asked = run({ NODE_ENV: 'production', DATA_DIR: productionDir, SEED_DEMO: '1' });
+        const asked = run({ ...production, SEED_DEMO: '1' });
         await asked.listening;
         asked.child.kill('SIGTERM');
         expect(await asked.exited).toBe(0);
