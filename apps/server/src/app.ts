@@ -9,6 +9,7 @@ import { registerApiDocs } from './api-docs';
 import { registerAuditLogExport } from './audit-export';
 import { type Authenticate, defaultAuthenticate } from './authenticate';
 import type { TrustProxy } from './config';
+import { type HostCheck, registerHostCheck } from './host';
 import type { DevMailbox } from './mailer';
 import { normalizeOrigins } from './origin';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings, registerRateLimits } from './rate-limit';
@@ -51,6 +52,12 @@ export interface BuildServerOptions {
   trustProxy?: TrustProxy;
   /** Largest accepted request body, in bytes. Default 100 KiB: far above any Roster input, even batched. */
   bodyLimit?: number;
+  /**
+   * Which `Host` names to answer (DNS rebinding protection; see `hostCheckFor`). Default `false`:
+   * any, for servers built in tests and by products behind their own checks; `startServer` passes the
+   * configured public origins.
+   */
+  hostCheck?: HostCheck;
   /** The built web app (apps/web/dist) to serve at `/`; not served when unset. */
   webDist?: string;
   /**
@@ -137,6 +144,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
 
   registerTransportErrors(app);
   registerSecurityHeaders(app);
+  registerHostCheck(app, options.hostCheck ?? false);
   await app.register(fastifyCookie);
   const contextOptions = {
     db,

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { type BuildServerOptions, buildServer } from './app';
 import type { Config } from './config';
 import { createDispatcher, type Dispatcher, type DispatcherSettings } from './dispatcher';
+import { hostCheckFor } from './host';
 import {
   createDevMailbox,
   createMailer,
@@ -75,6 +76,8 @@ export async function startServer(
     logLevel: config.LOG_LEVEL,
     secureCookies: config.NODE_ENV === 'production',
     allowedOrigins: config.ALLOWED_ORIGINS,
+    // DNS rebinding: answer only to the configured public origins (and localhost outside production).
+    hostCheck: hostCheckFor(config),
     trustProxy: config.TRUST_PROXY,
     // The built web app at `/`, when there is one (`pnpm start` builds it).
     webDist: config.WEB_DIST ?? defaultWebDist(),

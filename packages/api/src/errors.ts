@@ -49,6 +49,11 @@ export const ERROR_REASONS = {
     status: 403,
     hint: 'Cookie-authenticated calls must come from the app’s own origin; server-to-server calls use an API key.',
   },
+  HOST_NOT_ALLOWED: {
+    code: 'FORBIDDEN',
+    status: 403,
+    hint: 'Use the server’s configured address: besides localhost it answers only to the hosts of APP_URL and ALLOWED_ORIGINS.',
+  },
   SESSION_REQUIRED: {
     code: 'FORBIDDEN',
     status: 403,
