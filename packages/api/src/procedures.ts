@@ -170,7 +170,8 @@ export function accessActorOf(ctx: {
   membership: { role: Role } | null;
   apiKeyRole: Role | null;
 }): AccessActor | null {
-  if (ctx.caller.type === 'apiKey') return { type: 'apiKey', scopes: ctx.caller.scopes, role: ctx.apiKeyRole };
+  if (ctx.caller.type === 'apiKey')
+    return { type: 'apiKey', scopes: ctx.caller.scopes, role: ctx.apiKeyRole };
   return ctx.membership ? { type: 'user', role: ctx.membership.role } : null;
 }
 

@@ -337,6 +337,8 @@ export const de: Messages = {
     INVALID_API_KEY: 'Der API-Schlüssel ist ungültig.',
     EMAIL_TAKEN: 'Für diese E-Mail-Adresse gibt es bereits ein Konto. Melden Sie sich stattdessen an.',
     FORBIDDEN_ORIGIN: 'Diese Anfrage kam von einer anderen Website und wurde abgelehnt.',
+    HOST_NOT_ALLOWED:
+      'Dieser Server antwortet nicht unter dieser Adresse. Öffnen Sie ihn unter seiner konfigurierten Adresse.',
     SESSION_REQUIRED: 'Für diese Aktion müssen Sie angemeldet sein.',
     ORGANIZATION_NOT_FOUND: 'Diese Organisation gibt es nicht, oder Sie sind kein Mitglied mehr.',
     INSUFFICIENT_ROLE: 'Ihre Rolle in dieser Organisation erlaubt das nicht.',

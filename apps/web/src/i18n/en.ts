@@ -331,6 +331,7 @@ export const en = {
     INVALID_API_KEY: 'The API key is not valid.',
     EMAIL_TAKEN: 'An account with this email already exists. Sign in instead.',
     FORBIDDEN_ORIGIN: 'This request came from another site and was refused.',
+    HOST_NOT_ALLOWED: 'This server does not answer to this address. Open it at its configured address.',
     SESSION_REQUIRED: 'This action needs you to be signed in.',
     ORGANIZATION_NOT_FOUND: 'This organization does not exist, or you are no longer a member of it.',
     INSUFFICIENT_ROLE: 'Your role in this organization does not allow this.',

@@ -66,13 +66,10 @@ export const create = requireRole('invitations.create')
     try {
       return await ctx.db.transaction().execute(async (trx) => {
         // The guard ran before the lock: re-read the actor (and whether the invitee is a member) after it.
-        const { organization, ruleActor, apiKeyActsForUserId, emailIsActiveMember } = await lockOrganizationForActor(
-          trx,
-          ctx.caller,
-          input.organizationId,
-          rule,
-          { memberEmail: input.email },
-        );
+        const { organization, ruleActor, apiKeyActsForUserId, emailIsActiveMember } =
+          await lockOrganizationForActor(trx, ctx.caller, input.organizationId, rule, {
+            memberEmail: input.email,
+          });
         assertMayInvite(ruleActor, input.role, organization.status);
         if (emailIsActiveMember) throw new RosterError('ALREADY_MEMBER');
         await retireExpiredInvitation(trx, input.organizationId, input.email);
