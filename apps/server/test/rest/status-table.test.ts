@@ -181,9 +181,9 @@ const REACH: Record<ErrorReason, Reach> = {
     rest: async () =>
       restCall('GET', `/organizations/${organizationId}/members`, { 'x-api-key': await expiredKey() }),
   },
-  SESSION_EXPIRED: {
+  HOST_NOT_ALLOWED: {
     unreached:
-      'declared for clients, but an expired or signed-out session counts as no session at all: such calls answer UNAUTHENTICATED',
+      'this suite’s server has no Host check (buildServer without hostCheck); apps/server/test/host.test.ts reaches it with a rebinding Host',
   },
   EMAIL_TAKEN: {
     unreached:
