@@ -24,10 +24,19 @@ import { id } from './validation';
 const RETRYABLE_SQLSTATES = new Set(['55P03', '40001', '40P01']);
 
 /**
+ * A POST without a body is a call without input (tRPC's `httpLink` sends a mutation whose input is
+ * undefined that way; its batch links send `{}`). tRPC itself would parse the missing body as JSON and
+ * answer 400 "Unexpected end of JSON input", so the input is read as undefined before anything asks.
+ */
+const bodylessMeansNoInput = baseProcedure.use(({ ctx, next }) =>
+  ctx.http?.bodyless ? next({ getRawInput: async () => undefined }) : next(),
+);
+
+/**
  * Every procedure starts here: database errors that mean "another change got in the way" become a
  * retryable CONCURRENT_CHANGE instead of an internal error.
  */
-export const publicProcedure = baseProcedure.use(rejectUnstorableText).use(async ({ next }) => {
+export const publicProcedure = bodylessMeansNoInput.use(rejectUnstorableText).use(async ({ next }) => {
   const result = await next();
   if (!result.ok) {
     const cause = result.error.cause as { code?: unknown } | undefined;
