@@ -174,7 +174,7 @@ export async function prepareAuditLogExport(
   const input = parsed.data;
   if (!caller) throw new RosterError('UNAUTHENTICATED');
   const access = await resolveOrganizationAccess(db, caller, input.organizationId);
-  assertAccess({ caller, membership: access.membership }, auditLogReadRule);
+  assertAccess({ caller, ...access }, auditLogReadRule);
   const day = new Date().toISOString().slice(0, 10);
   return {
     format: input.format,
