@@ -62,7 +62,11 @@ function httpContext(req: FastifyRequest, res: FastifyReply, secureCookies: bool
     origin: typeof origin === 'string' ? origin : undefined,
     headers: req.headers,
     // tRPC's JSON parser hands the body over as a string: empty when the POST had none.
-    bodyless: req.method === 'POST' && (req.body === undefined || req.body === null || req.body === ''),
+    // Only tRPC reads its input from the body; the REST door (/v1) takes it from the path and query too.
+    bodyless:
+      req.url.startsWith('/trpc/') &&
+      req.method === 'POST' &&
+      (req.body === undefined || req.body === null || req.body === ''),
     setCookie: (name, value, options) => {
       res.setCookie(name, value, { ...options, secure: secureCookies || options?.secure });
     },
