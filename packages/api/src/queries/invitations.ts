@@ -40,7 +40,7 @@ export async function insertInvitation(
       invited_by_api_key_id: values.invitedByApiKeyId,
       expires_at: values.expiresAt,
     })
-    .returning(['id', 'organization_id', 'email', 'role', 'status', 'created_at', 'expires_at'])
+    .returning(['id', 'organization_id', 'email', 'role', 'status', 'invited_by', 'created_at', 'expires_at'])
     .executeTakeFirstOrThrow();
 }
 

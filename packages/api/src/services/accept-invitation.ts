@@ -14,7 +14,7 @@ export async function acceptLockedInvitation(
   trx: Db,
   params: {
     organization: Pick<Organization, 'id' | 'slug' | 'name'>;
-    invitation: { id: string; role: Role; invited_by: string };
+    invitation: { id: string; role: Role; invited_by: string | null };
     userId: string;
   },
 ) {

@@ -84,7 +84,7 @@ export const create = requireRole('invitations.create')
           expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
         });
         // The link goes out by mail after commit, in the inviter's language; it proves the address.
-        const inviter = await findUserById(trx, invitedBy);
+        const inviter = invitation.invited_by ? await findUserById(trx, invitation.invited_by) : undefined;
         await enqueueMail(trx, {
           kind: 'invitation.created',
           to: invitation.email,

@@ -28,6 +28,6 @@ export const invitationProcedure = authedProcedure
         throw error;
       },
     );
-    assertAccess({ caller: ctx.caller, membership: access.membership }, manageInvitationRule);
+    assertAccess({ caller: ctx.caller, ...access }, manageInvitationRule);
     return next({ ctx: { ...access, invitation } });
   });

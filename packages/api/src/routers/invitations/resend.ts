@@ -51,10 +51,9 @@ export const resend = invitationProcedure.mutation(async ({ ctx, input }) => {
     }
     await revokeInvitationTokens(trx, invitation.id);
     await skipPendingMails(trx, 'invitation.created', 'invitationId', invitation.id);
-    const sender = await findUserById(
-      trx,
-      ctx.caller.type === 'user' ? ctx.caller.userId : ctx.caller.createdBy,
-    );
+    // An organization's own key acts for nobody: its mail goes out in the default language.
+    const senderId = ctx.caller.type === 'user' ? ctx.caller.userId : ctx.caller.actsForUserId;
+    const sender = senderId ? await findUserById(trx, senderId) : undefined;
     await enqueueMail(trx, {
       kind: 'invitation.created',
       to: invitation.email,
