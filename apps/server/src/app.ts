@@ -42,6 +42,8 @@ export interface BuildServerOptions {
   allowedOrigins?: readonly string[];
   /** Mark session cookies `Secure` (on in production). */
   secureCookies?: boolean;
+  /** Days between `organizations.scheduleDeletion` and the purge (`ORG_DELETION_GRACE_DAYS`); default 30. */
+  deletionGraceDays?: number;
   /** Per-caller and sign-in limits (defaults: `DEFAULT_RATE_LIMITS`); `false` turns them off. */
   rateLimit?: Partial<RateLimitSettings> | false;
   /**
@@ -155,6 +157,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
         : await registerRateLimits(app, { ...DEFAULT_RATE_LIMITS, ...options.rateLimit }),
     allowedOrigins: normalizeOrigins(options.allowedOrigins),
     secureCookies: options.secureCookies ?? false,
+    deletionGraceDays: options.deletionGraceDays,
   };
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -194,6 +194,15 @@ const envSchema = z
     MAILER_INTERVAL_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).optional(),
     /** Attempts before an undeliverable mail is dead-lettered. */
     MAIL_MAX_ATTEMPTS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(100).default(8),
+    /** Days between organizations.scheduleDeletion and the purge; an owner may restore until then. */
+    ORG_DELETION_GRACE_DAYS: z.coerce
+      .number({ message: 'must be a number' })
+      .int('must be a whole number of days')
+      .min(0)
+      .max(3650)
+      .default(30),
+    /** Purge worker poll interval in ms; 0 turns it off. Default 60000 (0 when NODE_ENV=test). */
+    PURGE_INTERVAL_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).optional(),
     /** Demo data on first start: default on for the embedded database, off on PostgreSQL; `1` or `0` forces it. */
     SEED_DEMO: z.enum(['0', '1', 'true', 'false'], { message: 'must be 1 or 0' }).optional(),
   })

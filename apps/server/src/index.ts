@@ -24,6 +24,7 @@ export {
   type OutgoingMail,
 } from './mailer';
 export { isOriginAllowed } from './origin';
+export { createPurger, DEFAULT_PURGER_SETTINGS, type Purger, type PurgerSettings } from './purge';
 export {
   AUTH_PROCEDURES,
   createRateLimitRedis,

@@ -14,6 +14,8 @@ export interface RequestContextOptions {
   allowedOrigins: ReadonlySet<string>;
   /** Mark cookies `Secure` (production). */
   secureCookies: boolean;
+  /** `ORG_DELETION_GRACE_DAYS`; undefined: the default (30). */
+  deletionGraceDays?: number | undefined;
 }
 
 /**
@@ -52,7 +54,13 @@ async function resolveRequestContext(
   await options.checkRateLimit?.(req, res, caller, paths);
   if (authenticationError !== undefined) throw authenticationError;
   if (!isOriginAllowed(req, options.allowedOrigins)) throw new RosterError('FORBIDDEN_ORIGIN');
-  return { db: options.db, caller, requestId: req.id, http: httpContext(req, res, options.secureCookies) };
+  return {
+    db: options.db,
+    caller,
+    requestId: req.id,
+    http: httpContext(req, res, options.secureCookies),
+    ...(options.deletionGraceDays === undefined ? {} : { deletionGraceDays: options.deletionGraceDays }),
+  };
 }
 
 function httpContext(req: FastifyRequest, res: FastifyReply, secureCookies: boolean): HttpContext {

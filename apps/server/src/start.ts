@@ -17,6 +17,7 @@ import {
   type MailerSettings,
   type MailTransport,
 } from './mailer';
+import { createPurger, type Purger, type PurgerSettings } from './purge';
 import { createRateLimitRedis } from './rate-limit';
 import { PRODUCTION_SEED_WARNING, seedDemo, shouldSeedDemo } from './seed';
 import { defaultWebDist } from './web';
@@ -28,6 +29,8 @@ export interface RunningServer {
   dispatcher: Dispatcher;
   /** Sends the mail outbox (SMTP_URL, or the development mailbox); running unless its interval is 0. */
   mailer: Mailer;
+  /** Deletes organizations whose deletion grace period is over; running unless its interval is 0 (the default under NODE_ENV=test). */
+  purger: Purger;
   /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -37,6 +40,7 @@ export async function startServer(
   config: Config,
   options: Omit<Partial<BuildServerOptions>, 'db'> & {
     dispatcher?: Partial<DispatcherSettings>;
+    purger?: Partial<PurgerSettings>;
     /** Mailer settings; `transport` replaces the one SMTP_URL would choose. */
     mailer?: Partial<MailerSettings> & { transport?: MailTransport };
   } = {},
@@ -57,7 +61,12 @@ export async function startServer(
     await db.destroy().catch(() => {});
     throw error;
   }
-  const { dispatcher: dispatcherOptions, mailer: mailerOptions, ...serverOptions } = options;
+  const {
+    dispatcher: dispatcherOptions,
+    mailer: mailerOptions,
+    purger: purgerOptions,
+    ...serverOptions
+  } = options;
   // Without SMTP_URL (never in production: loadConfig refuses it), mails stay in a development mailbox.
   const devMailbox = mailerOptions?.transport || config.SMTP_URL ? undefined : createDevMailbox();
   const transport: MailTransport =
@@ -75,6 +84,7 @@ export async function startServer(
     db,
     logLevel: config.LOG_LEVEL,
     secureCookies: config.NODE_ENV === 'production',
+    deletionGraceDays: config.ORG_DELETION_GRACE_DAYS,
     allowedOrigins: config.ALLOWED_ORIGINS,
     // DNS rebinding: answer only to the configured public origins (and localhost outside production).
     hostCheck: hostCheckFor(config),
@@ -131,9 +141,14 @@ export async function startServer(
     transport,
     logger: app.log,
   });
-  // Stop delivering before the database closes.
+  const purger = createPurger(db, {
+    intervalMs: config.PURGE_INTERVAL_MS ?? (config.NODE_ENV === 'test' ? 0 : 60_000),
+    ...purgerOptions,
+    logger: app.log,
+  });
+  // Stop delivering (and purging) before the database closes.
   app.addHook('preClose', async () => {
-    await Promise.all([dispatcher.stop(), mailer.stop()]);
+    await Promise.all([dispatcher.stop(), mailer.stop(), purger.stop()]);
     transport.close();
   });
   app.addHook('onClose', async () => {
@@ -147,12 +162,14 @@ export async function startServer(
   );
   dispatcher.start();
   mailer.start();
+  purger.start();
   let closing: Promise<void> | undefined;
   return {
     app,
     url: address,
     dispatcher,
     mailer,
+    purger,
     close: () => {
       closing ??= app.close();
       return closing;

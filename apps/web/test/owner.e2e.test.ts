@@ -14,7 +14,7 @@ import {
 describe.skipIf(!hasChromium)('a sole owner and Leave, in the browser', () => {
   const app = appForFile();
 
-  it('a sole owner is not offered Leave, but the transfer-ownership path; after transferring, Leave is offered', async () => {
+  it('a sole owner is not offered Leave, but the transfer path: offer -> the target accepts on their dashboard -> roles swapped on both screens, then Leave is offered', async () => {
     const owner = await signUpApi(app, 'Sole Owner');
     const member = await signUpApi(app, 'Next Owner');
     const organization = await organizationWith(app, owner, 'Solo Org', [[member, 'member']]);
@@ -35,16 +35,26 @@ describe.skipIf(!hasChromium)('a sole owner and Leave, in the browser', () => {
     await page.getByRole('row', { name: /Next Owner/ }).waitFor();
     expect(await ownRow.getByRole('button').count()).toBe(0);
 
-    // The allowed path: transfer ownership, then Leave is offered (as an admin now).
+    // The allowed path: offer ownership; nothing changes until the target accepts on their dashboard.
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByLabel('New owner').selectOption({ label: `Next Owner (${member.email})` });
-    await page.getByRole('button', { name: 'Transfer ownership' }).click();
-    const dialog = page.getByRole('alertdialog', { name: 'Make Next Owner the owner of Solo Org?' });
+    await page.getByRole('button', { name: 'Offer ownership' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Offer Next Owner the ownership of Solo Org?' });
     await dialog.waitFor();
-    await dialog.getByRole('button', { name: 'Transfer ownership' }).click();
+    await dialog.getByRole('button', { name: 'Offer ownership' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    await page.getByRole('button', { name: 'Leave organization' }).waitFor();
-    expect(await page.getByRole('heading', { name: 'You are the only owner' }).count()).toBe(0);
+    await page.getByTestId('ownership-offer-pending').waitFor();
+    expect(await membershipOf(app, organization.id, owner.id)).toMatchObject({ role: 'owner' });
+    expect(await membershipOf(app, organization.id, member.id)).toMatchObject({ role: 'member' });
+
+    // The target sees the offer on the dashboard and accepts: roles swap on their screen...
+    const target = await newPage(app);
+    await signInContext(app, target.context, member);
+    await target.page.goto(`/app/${organization.slug}`);
+    const card = target.page.getByTestId('ownership-offer');
+    await card.getByRole('button', { name: 'Accept ownership' }).click();
+    await card.waitFor({ state: 'hidden' });
+    await target.page.getByText('Your role: Owner').waitFor();
     expect(await membershipOf(app, organization.id, owner.id)).toMatchObject({
       role: 'admin',
       status: 'active',
@@ -53,6 +63,13 @@ describe.skipIf(!hasChromium)('a sole owner and Leave, in the browser', () => {
       role: 'owner',
       status: 'active',
     });
+
+    // ...and on the former owner's: an admin now, who is offered Leave.
+    await page.reload();
+    await page.getByRole('button', { name: 'Leave organization' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'You are the only owner' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByText('Your role: Admin').waitFor();
 
     // ...and on the own row in the members list, where it leaves too; the user had no other organization.
     await page.getByRole('link', { name: 'Members' }).click();

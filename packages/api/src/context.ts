@@ -59,6 +59,8 @@ export interface Context {
   caller: Caller | null;
   requestId: string;
   http: HttpContext | null;
+  /** Days between `organizations.scheduleDeletion` and the purge (`ORG_DELETION_GRACE_DAYS`); default 30. */
+  deletionGraceDays?: number;
 }
 
 export interface CreateContextInnerOptions {
@@ -66,6 +68,7 @@ export interface CreateContextInnerOptions {
   caller?: Caller | null;
   requestId?: string;
   http?: HttpContext | null;
+  deletionGraceDays?: number;
 }
 
 /**
@@ -78,6 +81,7 @@ export function createContextInner(options: CreateContextInnerOptions): Context 
     caller: options.caller ?? null,
     requestId: options.requestId ?? crypto.randomUUID(),
     http: options.http ?? null,
+    ...(options.deletionGraceDays === undefined ? {} : { deletionGraceDays: options.deletionGraceDays }),
   };
 }
 

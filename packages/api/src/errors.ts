@@ -99,7 +99,27 @@ export const ERROR_REASONS = {
   ORGANIZATION_DELETION_SCHEDULED: {
     code: 'CONFLICT',
     status: 410,
-    hint: 'The organization is scheduled for deletion; memberships end with it.',
+    hint: 'The organization is scheduled for deletion: an owner can restore it during the grace period; otherwise every membership ends with it.',
+  },
+  DELETION_GRACE_PERIOD_OVER: {
+    code: 'CONFLICT',
+    status: 410,
+    hint: 'The grace period of the organization’s deletion is over: it can no longer be restored; export its data while you still can.',
+  },
+  OWNERSHIP_OFFER_PENDING: {
+    code: 'CONFLICT',
+    status: 409,
+    hint: 'The organization already has a pending ownership offer: cancel it (members.cancelOwnershipOffer) or wait for the answer.',
+  },
+  OWNERSHIP_OFFER_NOT_FOUND: {
+    code: 'NOT_FOUND',
+    status: 404,
+    hint: 'The ownership offer does not exist, is not addressed to you, or is no longer pending (accepted, declined, cancelled, or void because a side left or changed role).',
+  },
+  OWNERSHIP_OFFER_EXPIRED: {
+    code: 'CONFLICT',
+    status: 410,
+    hint: 'The ownership offer has expired; ask an owner for a new one.',
   },
   MEMBER_NOT_FOUND: {
     code: 'NOT_FOUND',

@@ -96,6 +96,7 @@ export {
   canChangeRole,
   canManageInvitation,
   canRemoveMember,
+  DEFAULT_ORG_DELETION_GRACE_DAYS,
   leavesNoOwner,
   type Permission,
   type Permissions,
@@ -118,6 +119,7 @@ export {
   type EndMembershipResult,
   endMembership,
 } from './services/end-membership';
+export { type PurgeOptions, type PurgeResult, purgeDueOrganizations } from './services/purge';
 export {
   formatRosterError,
   type RestMethod,

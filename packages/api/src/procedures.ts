@@ -60,7 +60,10 @@ export const userProcedure = authedProcedure.use(({ ctx, next }) => {
 });
 
 export interface OrganizationAccess {
-  organization: Pick<Organization, 'id' | 'slug' | 'name' | 'status' | 'deletion_scheduled_at'>;
+  organization: Pick<
+    Organization,
+    'id' | 'slug' | 'name' | 'status' | 'deletion_scheduled_at' | 'deletion_due_at'
+  >;
   /** The caller's active membership; null when the caller is an API key. */
   membership: { id: string; role: Role } | null;
   /** For an API key: the role it acts with now (`apiKeyRole`); null for people. */

@@ -34,6 +34,8 @@ export const ACCESS_RULES = {
   'organizations.permissions': { roles: ALL_ROLES, apiKeyScope: 'any' },
   'organizations.scheduleDeletion': { roles: OWNERS },
   'organizations.update': { roles: MANAGERS },
+  'organizations.restore': { roles: OWNERS },
+  'organizations.export': { roles: OWNERS },
   'members.list': { roles: ALL_ROLES, apiKeyScope: 'members:read' },
   'members.leave': { roles: ALL_ROLES },
   /** Removing your own membership is a leave, open to every role. */
@@ -41,6 +43,10 @@ export const ACCESS_RULES = {
   'members.updateRole': { roles: MANAGERS, apiKeyScope: 'members:write' },
   /** The immediate transfer, for automation; people use the two-step offer. */
   'members.transferOwnership': { roles: OWNERS },
+  'members.offerOwnership': { roles: OWNERS },
+  'members.cancelOwnershipOffer': { roles: OWNERS },
+  /** Everyone may ask; the answer shows the pending offer only to owners and its target. */
+  'members.ownershipOffer': { roles: ALL_ROLES },
   'invitations.create': { roles: MANAGERS, apiKeyScope: 'members:write' },
   'invitations.list': { roles: MANAGERS, apiKeyScope: 'members:write' },
   'invitations.revoke': { roles: MANAGERS, apiKeyScope: 'members:write' },
@@ -81,6 +87,9 @@ export const UNSCOPED_PROCEDURES = {
   'auth.resendVerification': 'people',
   'auth.requestPasswordReset': 'anyone',
   'auth.resetPassword': 'anyone',
+  /** The offer's target only; anyone else: OWNERSHIP_OFFER_NOT_FOUND. */
+  'members.acceptOwnership': 'people',
+  'members.declineOwnership': 'people',
 } as const satisfies Record<string, 'anyone' | 'people'>;
 
 /**
@@ -167,7 +176,11 @@ export function endMembershipRefusal(facts: EndMembershipFacts): ErrorReason | n
   const { actor, target } = facts;
   if (actor.type === 'user' && actor.role === null) return 'ORGANIZATION_NOT_FOUND';
   if (!target) return facts.kind === 'leave' ? 'ORGANIZATION_NOT_FOUND' : 'MEMBER_NOT_FOUND';
-  if (facts.organizationStatus === 'deletion_scheduled') return 'ORGANIZATION_DELETION_SCHEDULED';
+  // While the organization is scheduled for deletion nobody leaves (the memberships end with it), but
+  // owners and admins still remove members: cutting someone's access is never blocked.
+  if (facts.organizationStatus === 'deletion_scheduled' && (target.isActor || facts.kind === 'leave')) {
+    return 'ORGANIZATION_DELETION_SCHEDULED';
+  }
   if (!target.isActor) {
     const ruleActor: RuleActor = actor.type === 'apiKey' ? actor : { type: 'user', role: actor.role as Role };
     if (!canRemoveMember(ruleActor, target.role)) return 'INSUFFICIENT_ROLE';
@@ -247,9 +260,13 @@ export interface Permissions {
   /** Inviting someone with this role. */
   invite: RolePermissions;
   transferOwnership: Permission;
+  /** Offering ownership to another member (the two-step transfer). */
+  offerOwnership: Permission;
   scheduleDeletion: Permission;
   /** Renaming the organization or changing its slug. */
   updateOrganization: Permission;
+  restore: Permission;
+  export: Permission;
   manageApiKeys: Permission;
   manageWebhooks: Permission;
   readAuditLog: Permission;
@@ -259,6 +276,10 @@ export interface Permissions {
 export interface OrganizationFacts {
   status: OrganizationStatus;
   activeOwnerCount: number;
+  /** Scheduled for deletion and the grace period is over (by the database's clock). */
+  deletionDue: boolean;
+  /** A pending, unexpired ownership offer exists (one per organization). */
+  pendingOwnershipOffer: boolean;
 }
 
 const ROLE_LIST: readonly Role[] = ALL_ROLES;
@@ -336,10 +357,20 @@ export function permissionsFor(actor: AccessActor, organization: OrganizationFac
           target: { role: 'admin', isActor: false },
         }),
     ),
+    offerOwnership: permission(
+      access('members.offerOwnership') ??
+        offerOwnershipRefusal({
+          organizationStatus,
+          target: { isActor: false },
+          pendingOffer: organization.pendingOwnershipOffer,
+        }),
+    ),
     scheduleDeletion: permission(access('organizations.scheduleDeletion')),
     updateOrganization: permission(
       access('organizations.update') ?? organizationUpdateRefusal({ organizationStatus }),
     ),
+    restore: permission(access('organizations.restore') ?? restoreRefusal(organization)),
+    export: permission(access('organizations.export')),
     manageApiKeys: permission(access('apiKeys.create')),
     manageWebhooks: permission(access('webhooks.create')),
     readAuditLog: permission(access('auditLog.list')),
@@ -351,5 +382,62 @@ export function organizationUpdateRefusal(facts: {
   organizationStatus: OrganizationStatus;
 }): ErrorReason | null {
   if (facts.organizationStatus === 'deletion_scheduled') return 'ORGANIZATION_DELETION_SCHEDULED';
+  return null;
+}
+
+/** How long an organization scheduled for deletion can be restored, unless configured (`ORG_DELETION_GRACE_DAYS`). */
+export const DEFAULT_ORG_DELETION_GRACE_DAYS = 30;
+
+/**
+ * Why `organizations.restore` must be refused, or null. Restoring an organization that is not scheduled
+ * changes nothing (allowed); once the grace period is over the purge may already be ending memberships,
+ * so it is too late (DELETION_GRACE_PERIOD_OVER).
+ */
+export function restoreRefusal(facts: Pick<OrganizationFacts, 'status' | 'deletionDue'>): ErrorReason | null {
+  if (facts.status === 'deletion_scheduled' && facts.deletionDue) return 'DELETION_GRACE_PERIOD_OVER';
+  return null;
+}
+
+/** An ownership offer lasts this long unless accepted, declined, cancelled or voided. */
+export const OWNERSHIP_OFFER_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Why an owner may not offer ownership to a member now, or null. Checked under the organization lock. */
+export function offerOwnershipRefusal(facts: {
+  organizationStatus: OrganizationStatus;
+  /** The member offered to, re-read under the lock; null when not an active member of this organization. */
+  target: { isActor: boolean } | null;
+  /** A pending, unexpired offer already exists in the organization. */
+  pendingOffer: boolean;
+}): ErrorReason | null {
+  if (!facts.target || facts.target.isActor) return 'MEMBER_NOT_FOUND';
+  if (facts.organizationStatus === 'deletion_scheduled') return 'ORGANIZATION_DELETION_SCHEDULED';
+  if (facts.pendingOffer) return 'OWNERSHIP_OFFER_PENDING';
+  return null;
+}
+
+/**
+ * Why the caller may not accept (or decline) an ownership offer, or null. Checked under the organization
+ * lock and the offer's row lock: the offer must be pending, unexpired and addressed to the caller, and
+ * both sides still active with the roles they had (the offerer an owner, the target the role it was
+ * offered in). An offer that died for any of those reasons looks like one that never existed.
+ */
+export function acceptOwnershipRefusal(facts: {
+  offer: { status: string; expired: boolean; targetMembershipId: string; targetRole: Role } | null;
+  organizationStatus: OrganizationStatus;
+  /** The caller's active membership in the offer's organization. */
+  caller: { id: string; role: Role } | null;
+  /** The offerer's active membership, re-read. */
+  offerer: { role: Role } | null;
+  /** Declining needs only the offer to be the caller's; accepting needs everything. */
+  kind: 'accept' | 'decline';
+}): ErrorReason | null {
+  const { offer, caller } = facts;
+  if (!offer || offer.status !== 'pending' || !caller || caller.id !== offer.targetMembershipId) {
+    return 'OWNERSHIP_OFFER_NOT_FOUND';
+  }
+  if (offer.expired) return 'OWNERSHIP_OFFER_EXPIRED';
+  if (facts.kind === 'decline') return null;
+  if (facts.organizationStatus === 'deletion_scheduled') return 'ORGANIZATION_DELETION_SCHEDULED';
+  if (caller.role !== offer.targetRole || facts.offerer?.role !== 'owner') return 'OWNERSHIP_OFFER_NOT_FOUND';
   return null;
 }

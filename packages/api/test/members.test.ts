@@ -102,7 +102,7 @@ describe('members.leave', () => {
     expect(await organizationState(t.db, organization.id, userIds)).toEqual(before);
   });
 
-  it('refuses leaving and removals once the organization is scheduled for deletion', async () => {
+  it('refuses leaving once the organization is scheduled for deletion; removals still work', async () => {
     const organization = await createOrganization(t.db);
     const member = await addMember(t.db, organization.id, 'member');
     const owner = callerFor(t.db, organization.owner.user);
@@ -125,12 +125,13 @@ describe('members.leave', () => {
     expect(
       await reasonOfRefusal(callerFor(t.db, member.user).members.leave({ organizationId: organization.id })),
     ).toBe('ORGANIZATION_DELETION_SCHEDULED');
-    expect(
-      await reasonOfRefusal(
-        owner.members.remove({ organizationId: organization.id, memberId: member.membership.id }),
-      ),
-    ).toBe('ORGANIZATION_DELETION_SCHEDULED');
     expect(await organizationState(t.db, organization.id)).toEqual(before);
+    // Cutting access is never blocked (deletion.test.ts covers the rest of the grace period).
+    await owner.members.remove({ organizationId: organization.id, memberId: member.membership.id });
+    expect((await organizationState(t.db, organization.id)).memberships[member.membership.id]).toMatchObject({
+      status: 'removed',
+      removalReason: 'removed',
+    });
   });
 
   it('ends access with the commit: the next call of the former member answers ORGANIZATION_NOT_FOUND', async () => {
@@ -443,7 +444,15 @@ describe('organizations', () => {
     const created = await api.organizations.create({ name: 'Acme', slug: slug.toUpperCase() });
     expect(created).toEqual({ id: expect.any(String), slug, name: 'Acme' });
     expect(await api.organizations.listMine()).toEqual([
-      { id: created.id, slug, name: 'Acme', role: 'owner', activeOwnerCount: 1 },
+      {
+        id: created.id,
+        slug,
+        name: 'Acme',
+        role: 'owner',
+        activeOwnerCount: 1,
+        status: 'active',
+        deletionDueAt: null,
+      },
     ]);
     const state = await organizationState(t.db, created.id);
     expect(Object.values(state.memberships)).toEqual([

@@ -33,7 +33,8 @@ const ACTORS = [
   'key audit:read',
 ] as const;
 type ActorKind = (typeof ACTORS)[number];
-const STATES = ['active', 'deletion_scheduled'] as const;
+/** `grace_over`: scheduled, the grace period is over, the purge has not run yet. */
+const STATES = ['active', 'deletion_scheduled', 'grace_over'] as const;
 type State = (typeof STATES)[number];
 
 let t: TestDatabase;
@@ -54,8 +55,9 @@ interface Fixture {
 /** Puts the organization into `state` the way its procedure would leave it. */
 async function setState(organizationId: string, state: State) {
   if (state === 'active') return;
-  await sql`update organizations set status = 'deletion_scheduled', deletion_scheduled_at = now()
-            where id = ${organizationId}`.execute(t.db);
+  const due = state === 'grace_over' ? sql`now() - interval '1 minute'` : sql`now() + interval '30 days'`;
+  await sql`update organizations set status = 'deletion_scheduled', deletion_scheduled_at = now() - interval '30 days',
+            deletion_due_at = ${due} where id = ${organizationId}`.execute(t.db);
 }
 
 async function buildFixture(kind: ActorKind, state: State, targetRole: Role | null): Promise<Fixture> {
@@ -118,6 +120,28 @@ function actions(): Action[] {
       targetRole: null,
       permission: (p) => p.updateOrganization,
       call: (f) => f.api.organizations.update({ organizationId: f.organization.id, name: 'Matrix renamed' }),
+    },
+    {
+      name: 'offerOwnership',
+      targetRole: 'admin',
+      permission: (p) => p.offerOwnership,
+      call: (f) =>
+        f.api.members.offerOwnership({
+          organizationId: f.organization.id,
+          memberId: f.target!.membership.id,
+        }),
+    },
+    {
+      name: 'restore',
+      targetRole: null,
+      permission: (p) => p.restore,
+      call: (f) => f.api.organizations.restore({ organizationId: f.organization.id }),
+    },
+    {
+      name: 'export',
+      targetRole: null,
+      permission: (p) => p.export,
+      call: (f) => f.api.organizations.export({ organizationId: f.organization.id }),
     },
     {
       name: 'manageApiKeys',
@@ -184,7 +208,7 @@ const cases = ACTORS.flatMap((actor) =>
 
 describe('organizations.permissions agrees with the procedures', () => {
   it('covers every caller x state x action', () => {
-    expect(cases.length).toBe(ACTORS.length * STATES.length * (7 + ROLES.length * (2 + ROLES.length)));
+    expect(cases.length).toBe(ACTORS.length * STATES.length * (10 + ROLES.length * (2 + ROLES.length)));
   });
 
   it.each(cases)('%s', async (_name, actor, state, action) => {

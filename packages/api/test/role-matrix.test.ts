@@ -340,6 +340,7 @@ async function run(c: Case, f: Fixture, before: OrganizationState) {
           const after = structuredClone(before);
           after.organization.status = 'deletion_scheduled';
           after.audit.push(audit('organization.deletion_scheduled'));
+          after.outbox.push({ type: 'organization.deletion_scheduled', membershipId: undefined });
           return after;
         },
       };

@@ -85,8 +85,17 @@ describe('endMembershipRefusal', () => {
     );
     expect(endMembershipRefusal({ ...base, target: null })).toBe('MEMBER_NOT_FOUND');
     expect(endMembershipRefusal({ ...base, kind: 'leave', target: null })).toBe('ORGANIZATION_NOT_FOUND');
+    // While scheduled for deletion nobody leaves, but removing someone else still works.
+    expect(
+      endMembershipRefusal({
+        ...base,
+        kind: 'leave',
+        organizationStatus: 'deletion_scheduled',
+        target: { role: 'member', isActor: true },
+      }),
+    ).toBe('ORGANIZATION_DELETION_SCHEDULED');
     expect(endMembershipRefusal({ ...base, organizationStatus: 'deletion_scheduled' })).toBe(
-      'ORGANIZATION_DELETION_SCHEDULED',
+      endMembershipRefusal({ ...base, organizationStatus: 'active' }),
     );
     expect(
       endMembershipRefusal({

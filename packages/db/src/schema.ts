@@ -7,10 +7,12 @@ export type Role = (typeof ROLES)[number];
 export const MEMBERSHIP_STATUSES = ['active', 'removed'] as const;
 export type MembershipStatus = (typeof MEMBERSHIP_STATUSES)[number];
 
-export const REMOVAL_REASONS = ['left', 'removed'] as const;
+/** `organization_deleted`: the purge ended it after the organization's deletion grace period. */
+export const REMOVAL_REASONS = ['left', 'removed', 'organization_deleted'] as const;
 export type RemovalReason = (typeof REMOVAL_REASONS)[number];
 
-export const ORGANIZATION_STATUSES = ['active', 'deletion_scheduled'] as const;
+/** `deletion_scheduled`: in its grace period (restorable); `deleted`: purged, kept for the audit trail. */
+export const ORGANIZATION_STATUSES = ['active', 'deletion_scheduled', 'deleted'] as const;
 export type OrganizationStatus = (typeof ORGANIZATION_STATUSES)[number];
 
 export const INVITATION_STATUSES = ['pending', 'accepted', 'revoked'] as const;
@@ -69,6 +71,9 @@ export interface OrganizationsTable {
   slug: string;
   status: Generated<OrganizationStatus>;
   deletion_scheduled_at: NullableTimestamp;
+  /** The end of the grace period: the purge deletes the organization after it. */
+  deletion_due_at: NullableTimestamp;
+  deleted_at: NullableTimestamp;
   created_at: CreatedAt;
 }
 
@@ -225,6 +230,31 @@ export interface EmailTokensTable {
   revoked_at: NullableTimestamp;
 }
 
+export const OWNERSHIP_OFFER_STATUSES = [
+  'pending',
+  'accepted',
+  'declined',
+  'cancelled',
+  'voided',
+  'expired',
+] as const;
+export type OwnershipOfferStatus = (typeof OWNERSHIP_OFFER_STATUSES)[number];
+
+/** A pending two-step ownership transfer (one per organization), and how it ended. */
+export interface OwnershipOffersTable {
+  id: Generated<string>;
+  organization_id: string;
+  offered_by_membership_id: string;
+  target_membership_id: string;
+  /** The target's role when offered: accepting re-checks it is unchanged. */
+  target_role: Role;
+  status: Generated<OwnershipOfferStatus>;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  resolved_at: NullableTimestamp;
+  resolved_by: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -236,6 +266,7 @@ export interface Database {
   outbox_events: OutboxEventsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  ownership_offers: OwnershipOffersTable;
   mail_outbox: MailOutboxTable;
   email_tokens: EmailTokensTable;
 }

@@ -58,12 +58,25 @@ export {
 export {
   type CreateOrganizationInput,
   type Organization,
+  type OrganizationExport,
+  type ScheduleDeletionResult,
   type UpdateOrganizationInput,
   useCreateOrganization,
+  useExportOrganization,
   useOrganization,
   useOrganizations,
+  useRestoreOrganization,
+  useScheduleDeletion,
   useUpdateOrganization,
 } from './hooks/organizations';
+export {
+  type OwnershipOffer,
+  useAcceptOwnership,
+  useCancelOwnershipOffer,
+  useDeclineOwnership,
+  useOfferOwnership,
+  useOwnershipOffer,
+} from './hooks/ownership';
 export {
   canLeave,
   type Permission,

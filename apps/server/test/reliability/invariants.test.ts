@@ -112,6 +112,7 @@ async function createWorld(initialRoles: Array<Array<Role | null>>): Promise<Wor
       lastMembership: new Map(),
       invitations: new Map(),
       keys: [],
+      offer: null,
       audit: {},
       events: {},
     });
@@ -144,11 +145,17 @@ async function createWorld(initialRoles: Array<Array<Role | null>>): Promise<Wor
 
 function resolve(world: World, op: Op): ResolvedOp {
   const org = world.model[op.org]!;
-  if (op.kind === 'remove' || op.kind === 'updateRole' || op.kind === 'transferOwnership') {
+  if (
+    op.kind === 'remove' ||
+    op.kind === 'updateRole' ||
+    op.kind === 'transferOwnership' ||
+    op.kind === 'offerOwnership'
+  ) {
     const memberId = org.members.get(op.target)?.id ?? org.lastMembership.get(op.target) ?? NOWHERE;
     return { ...op, memberId };
   }
   if (op.kind === 'accept') return { ...op, invitationId: org.invitations.get(op.user)?.id ?? NOWHERE };
+  if (op.kind === 'acceptOwnership') return { ...op, offerId: org.offer?.id ?? NOWHERE };
   return op;
 }
 
@@ -192,6 +199,15 @@ async function send(world: World, op: ResolvedOp): Promise<Outcome> {
     case 'scheduleDeletion':
       answer = await call('organizations.scheduleDeletion', { organizationId }, who);
       break;
+    case 'restore':
+      answer = await call('organizations.restore', { organizationId }, who);
+      break;
+    case 'offerOwnership':
+      answer = await call('members.offerOwnership', { organizationId, memberId: op.memberId }, who);
+      break;
+    case 'acceptOwnership':
+      answer = await call('members.acceptOwnership', { offerId: op.offerId }, who);
+      break;
   }
   if (answer.status >= 500) {
     figures.violations++;
@@ -199,7 +215,12 @@ async function send(world: World, op: ResolvedOp): Promise<Outcome> {
   }
   if (answer.status === 200) {
     const data = answer.body.result?.data ?? {};
-    const newId = op.kind === 'invite' ? data.id : op.kind === 'accept' ? data.memberId : undefined;
+    const newId =
+      op.kind === 'invite' || op.kind === 'offerOwnership'
+        ? data.id
+        : op.kind === 'accept'
+          ? data.memberId
+          : undefined;
     return { ok: true, newId: newId as string | undefined };
   }
   return { ok: false, reason: answer.body.error?.data.reason ?? `HTTP ${answer.status}` };
@@ -213,8 +234,18 @@ const TRACKED_ACTIONS = [
   'invitation.created',
   'invitation.accepted',
   'organization.deletion_scheduled',
+  'organization.restored',
+  'ownership.offered',
 ];
-const TRACKED_EVENTS = ['member.removed', 'member.added', 'member.role_changed', 'ownership.transferred'];
+const TRACKED_EVENTS = [
+  'ownership.offered',
+  'member.removed',
+  'member.added',
+  'member.role_changed',
+  'ownership.transferred',
+  'organization.deletion_scheduled',
+  'organization.restored',
+];
 
 /** The invariants of issue 8, checked against the database (and over HTTP for access). */
 async function checkInvariants(world: World) {
@@ -435,6 +466,20 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ kind: fc.constant('scheduleDeletion' as const), org: orgArb, user: userArb }),
   },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('restore' as const), org: orgArb, user: userArb }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('offerOwnership' as const),
+      org: orgArb,
+      user: userArb,
+      target: userArb,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('acceptOwnership' as const), org: orgArb, user: userArb }),
+  },
 );
 /** Initial roles: user `o` is always an owner of organization `o`; others get a random role or none. */
 const worldArb = fc
@@ -469,6 +514,10 @@ function aim(world: World, op: Op, aimed: boolean): Op {
   const next = { ...op } as Op & { user?: number; target?: number; actor?: Actor };
   if (op.kind === 'accept') {
     if (invitees.length) next.user = invitees[op.user % invitees.length]!;
+    return next;
+  }
+  if (op.kind === 'acceptOwnership') {
+    if (org.offer) next.user = org.offer.target;
     return next;
   }
   if ('user' in op) next.user = member(op.user);

@@ -8,6 +8,7 @@ function org(members: Array<[number, 'owner' | 'admin' | 'member' | 'viewer']>):
     lastMembership: new Map(),
     invitations: new Map(),
     keys: [],
+    offer: null,
     audit: {},
     events: {},
   };

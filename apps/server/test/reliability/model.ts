@@ -16,10 +16,13 @@ export type Op =
   | { kind: 'transferOwnership'; org: number; user: number; target: number }
   | { kind: 'invite'; org: number; actor: Actor; target: number; role: Role }
   | { kind: 'accept'; org: number; user: number }
-  | { kind: 'scheduleDeletion'; org: number; user: number };
+  | { kind: 'scheduleDeletion'; org: number; user: number }
+  | { kind: 'restore'; org: number; user: number }
+  | { kind: 'offerOwnership'; org: number; user: number; target: number }
+  | { kind: 'acceptOwnership'; org: number; user: number };
 
 /** An operation with the ids it was sent with (resolved from the model before its batch). */
-export type ResolvedOp = Op & { memberId?: string; invitationId?: string };
+export type ResolvedOp = Op & { memberId?: string; invitationId?: string; offerId?: string };
 
 export interface OrgModel {
   status: 'active' | 'deletion_scheduled';
@@ -31,6 +34,8 @@ export interface OrgModel {
   invitations: Map<number, { id: string; role: Role; invitedBy: number }>;
   /** API keys created in this organization (index = key number in ops). */
   keys: Array<{ creator: number; revoked: boolean }>;
+  /** The pending ownership offer (one per organization): by and to users, the target's role when offered. */
+  offer: { id: string; by: number; target: number; targetRole: Role } | null;
   /** Expected audit entries and outbox events, by action / type. */
   audit: Record<string, number>;
   events: Record<string, number>;
@@ -79,11 +84,17 @@ function endMembership(org: OrgModel, user: number, reason: 'left' | 'removed') 
     if (invitation.invitedBy === user) org.invitations.delete(invitee);
   }
   for (const key of org.keys) if (key.creator === user) key.revoked = true;
+  voidOffer(org, [user]);
   count(org.audit, reason === 'left' ? 'member.left' : 'member.removed');
   count(org.events, 'member.removed');
 }
 
 const refuse = (reason: string): Outcome => ({ ok: false, reason });
+
+/** An ownership offer dies when either side leaves, is removed or changes role. */
+function voidOffer(org: OrgModel, users: number[]) {
+  if (org.offer && (users.includes(org.offer.by) || users.includes(org.offer.target))) org.offer = null;
+}
 
 /**
  * Applies one operation to the model (mutating `orgs`) and returns the answer the rules call for.
@@ -106,7 +117,7 @@ export function applyOp(orgs: OrgModel[], op: ResolvedOp, observed: Outcome): Ou
     actor = { type: 'apiKey' };
   } else {
     actorUser = caller.user;
-    if (op.kind !== 'accept') {
+    if (op.kind !== 'accept' && op.kind !== 'acceptOwnership') {
       const membership = org.members.get(caller.user);
       if (!membership) return refuse('ORGANIZATION_NOT_FOUND');
       actor = { type: 'user', role: membership.role };
@@ -132,7 +143,8 @@ export function applyOp(orgs: OrgModel[], op: ResolvedOp, observed: Outcome): Ou
       }
       const target = byId(op.memberId);
       if (!target) return refuse('MEMBER_NOT_FOUND');
-      if (org.status === 'deletion_scheduled') return refuse('ORGANIZATION_DELETION_SCHEDULED');
+      // While scheduled for deletion nobody leaves, but removing someone else still works.
+      if (self && org.status === 'deletion_scheduled') return refuse('ORGANIZATION_DELETION_SCHEDULED');
       if (!self && !canRemove(actor, target[1].role)) return refuse('INSUFFICIENT_ROLE');
       if (target[1].role === 'owner' && ownerCount(org) <= 1) return refuse('AT_LEAST_ONE_OWNER_REQUIRED');
       endMembership(org, target[0], self ? 'left' : 'removed');
@@ -151,6 +163,7 @@ export function applyOp(orgs: OrgModel[], op: ResolvedOp, observed: Outcome): Ou
       }
       if (from !== op.role) {
         target[1].role = op.role;
+        voidOffer(org, [target[0]]);
         count(org.audit, 'member.role_changed');
         count(org.events, 'member.role_changed');
       }
@@ -163,6 +176,7 @@ export function applyOp(orgs: OrgModel[], op: ResolvedOp, observed: Outcome): Ou
       if (org.status === 'deletion_scheduled') return refuse('ORGANIZATION_DELETION_SCHEDULED');
       target[1].role = 'owner';
       org.members.get(op.user)!.role = 'admin';
+      voidOffer(org, [target[0], op.user]);
       count(org.audit, 'ownership.transferred');
       count(org.events, 'ownership.transferred');
       return { ok: true };
@@ -197,6 +211,45 @@ export function applyOp(orgs: OrgModel[], op: ResolvedOp, observed: Outcome): Ou
       if (org.status !== 'deletion_scheduled') {
         org.status = 'deletion_scheduled';
         count(org.audit, 'organization.deletion_scheduled');
+        count(org.events, 'organization.deletion_scheduled');
+      }
+      return { ok: true };
+    }
+    case 'offerOwnership': {
+      if (actor.type !== 'user' || actor.role !== 'owner') return refuse('INSUFFICIENT_ROLE');
+      const target = byId(op.memberId);
+      if (!target || target[0] === op.user) return refuse('MEMBER_NOT_FOUND');
+      if (org.status === 'deletion_scheduled') return refuse('ORGANIZATION_DELETION_SCHEDULED');
+      if (org.offer) return refuse('OWNERSHIP_OFFER_PENDING');
+      if (!observed.ok || !observed.newId) return { ok: true };
+      org.offer = { id: observed.newId, by: op.user, target: target[0], targetRole: target[1].role };
+      count(org.audit, 'ownership.offered');
+      count(org.events, 'ownership.offered');
+      return { ok: true };
+    }
+    case 'acceptOwnership': {
+      const offer = org.offer;
+      if (!offer || offer.id !== op.offerId || offer.target !== op.user)
+        return refuse('OWNERSHIP_OFFER_NOT_FOUND');
+      if (org.status === 'deletion_scheduled') return refuse('ORGANIZATION_DELETION_SCHEDULED');
+      const target = org.members.get(offer.target);
+      const offerer = org.members.get(offer.by);
+      if (target?.role !== offer.targetRole || offerer?.role !== 'owner')
+        return refuse('OWNERSHIP_OFFER_NOT_FOUND');
+      target.role = 'owner';
+      offerer.role = 'admin';
+      org.offer = null;
+      count(org.audit, 'ownership.transferred');
+      count(org.events, 'ownership.transferred');
+      return { ok: true };
+    }
+    case 'restore': {
+      // The grace period (30 days) never ends during this test.
+      if (actor.type !== 'user' || actor.role !== 'owner') return refuse('INSUFFICIENT_ROLE');
+      if (org.status === 'deletion_scheduled') {
+        org.status = 'active';
+        count(org.audit, 'organization.restored');
+        count(org.events, 'organization.restored');
       }
       return { ok: true };
     }

@@ -338,7 +338,15 @@ describe(`REST /v1 driven by a generated client (openapi-fetch, ${DB_KIND})`, ()
     expect(created.data).toEqual({ id: expect.any(String), slug, name: 'Made over REST' });
     const mine = await client.GET('/organizations');
     expect(mine.data).toEqual([
-      { id: created.data!.id, slug, name: 'Made over REST', role: 'owner', activeOwnerCount: 1 },
+      {
+        id: created.data!.id,
+        slug,
+        name: 'Made over REST',
+        role: 'owner',
+        activeOwnerCount: 1,
+        status: 'active',
+        deletionDueAt: null,
+      },
     ]);
     const one = await client.GET('/organizations/{organizationId}', {
       params: { path: { organizationId: created.data!.id } },
@@ -349,6 +357,7 @@ describe(`REST /v1 driven by a generated client (openapi-fetch, ${DB_KIND})`, ()
       name: 'Made over REST',
       status: 'active',
       deletionScheduledAt: null,
+      deletionDueAt: null,
       role: 'owner',
     });
     const may = await client.GET('/organizations/{organizationId}/permissions', {

@@ -305,6 +305,45 @@ const REACH: Record<ErrorReason, Reach> = {
       return restCall('DELETE', `/organizations/${org.id}/members/me`, { cookie: org.member.cookie });
     },
   },
+  DELETION_GRACE_PERIOD_OVER: {
+    trpc: async () => {
+      const org = await freshOrganization();
+      await trpcPostData('organizations.scheduleDeletion', { organizationId: org.id }, org.owner.cookie);
+      await s.db
+        .updateTable('organizations')
+        .set({ deletion_due_at: new Date(Date.now() - 60_000) })
+        .where('id', '=', org.id)
+        .execute();
+      return trpcPost('organizations.restore', { organizationId: org.id }, { cookie: org.owner.cookie });
+    },
+  },
+  OWNERSHIP_OFFER_PENDING: {
+    trpc: async () => {
+      const org = await freshOrganization();
+      const input = { organizationId: org.id, memberId: org.member.membershipId };
+      await trpcPostData('members.offerOwnership', input, org.owner.cookie);
+      return trpcPost('members.offerOwnership', input, { cookie: org.owner.cookie });
+    },
+  },
+  OWNERSHIP_OFFER_NOT_FOUND: {
+    trpc: () => trpcPost('members.acceptOwnership', { offerId: RANDOM_ID }, { cookie: member.cookie }),
+  },
+  OWNERSHIP_OFFER_EXPIRED: {
+    trpc: async () => {
+      const org = await freshOrganization();
+      const offer = await trpcPostData<{ id: string }>(
+        'members.offerOwnership',
+        { organizationId: org.id, memberId: org.member.membershipId },
+        org.owner.cookie,
+      );
+      await s.db
+        .updateTable('ownership_offers')
+        .set({ expires_at: new Date(Date.now() - 60_000) })
+        .where('id', '=', offer.id)
+        .execute();
+      return trpcPost('members.acceptOwnership', { offerId: offer.id }, { cookie: org.member.cookie });
+    },
+  },
   MEMBER_NOT_FOUND: {
     trpc: () => trpcPost('members.remove', { organizationId, memberId: RANDOM_ID }, { cookie: owner.cookie }),
     rest: () =>

@@ -131,6 +131,14 @@ export const de: Messages = {
     settingsCard: 'Einstellungen',
     settingsText: 'Name und Adresse der Organisation, und sie verlassen.',
     open: 'Öffnen',
+    offerTitle: 'Ihnen wird die Inhaberschaft angeboten',
+    offerText:
+      '{{name}} bietet Ihnen die Inhaberschaft von {{organization}} an: Sie würden Inhaber und {{name}} Administrator. Das Angebot gilt bis {{date}}.',
+    acceptOffer: 'Inhaberschaft annehmen',
+    accepting: 'Wird angenommen…',
+    declineOffer: 'Ablehnen',
+    offerAccepted: 'Sie sind jetzt Inhaber von {{organization}}.',
+    offerDeclined: 'Sie haben die Inhaberschaft von {{organization}} abgelehnt.',
   },
   members: {
     search: 'Suchen',
@@ -193,25 +201,35 @@ export const de: Messages = {
     leaveButton: 'Organisation verlassen',
     soleOwnerTitle: 'Sie sind der einzige Inhaber',
     soleOwnerText:
-      'Eine Organisation behält immer mindestens einen Inhaber, deshalb können Sie {{organization}} noch nicht verlassen. Übertragen Sie zuerst die Inhaberschaft an ein anderes Mitglied (Sie werden dann Administrator und können austreten) oder löschen Sie die Organisation.',
+      'Eine Organisation behält immer mindestens einen Inhaber, deshalb können Sie {{organization}} noch nicht verlassen. Übertragen Sie zuerst die Inhaberschaft an ein anderes Mitglied: Bieten Sie sie an; sobald es annimmt, werden Sie Administrator und können austreten. Oder löschen Sie die Organisation.',
     transferTitle: 'Inhaberschaft übertragen',
     transferTo: 'Neuer Inhaber',
     transferChoose: 'Mitglied auswählen…',
     transferNoCandidates: 'Es gibt noch kein anderes Mitglied. Laden Sie zuerst jemanden ein.',
-    transfer: 'Inhaberschaft übertragen',
-    transferring: 'Wird übertragen…',
-    transferred: '{{name}} ist jetzt Inhaber von {{organization}}. Sie sind Administrator.',
-    transferConfirmTitle: '{{name}} zum Inhaber von {{organization}} machen?',
+    transfer: 'Inhaberschaft anbieten',
+    transferring: 'Wird angeboten…',
+    transferred: 'Die Inhaberschaft ist {{name}} angeboten. Es ändert sich nichts, bis {{name}} annimmt.',
+    transferConfirmTitle: '{{name}} die Inhaberschaft von {{organization}} anbieten?',
     transferConfirmText:
-      '{{name}} wird Inhaber, Sie werden Administrator. Nur der neue Inhaber kann die Inhaberschaft zurückgeben.',
+      '{{name}} wird auf der eigenen Übersicht (und per Mail) gefragt. Nimmt {{name}} innerhalb von 7 Tagen an, wird {{name}} Inhaber und Sie Administrator; bis dahin ändert sich nichts, und Sie können das Angebot zurückziehen.',
     deleteTitle: 'Organisation löschen',
-    deleteText: 'Das Löschen von {{organization}} beendet jede Mitgliedschaft, auch Ihre.',
+    deleteText:
+      'Das Löschen von {{organization}} merkt die Organisation zum Löschen nach einer Frist vor (30 Tage, sofern Ihr Server nicht anders eingestellt ist). Bis dahin kann jeder Inhaber sie wiederherstellen; niemand kann austreten, Rollenänderungen und Einladungen werden abgelehnt; Inhaber und Administratoren können Mitglieder weiterhin entfernen. Nach der Frist endet jede Mitgliedschaft, auch Ihre, und API-Schlüssel, offene Einladungen und offene Inhaberschaftsangebote werden widerrufen. Das Audit-Protokoll bleibt erhalten, die Adresse wird wieder frei.',
     deleteButton: 'Organisation löschen',
     deleteConfirmTitle: '{{organization}} löschen?',
     deleteConfirmText:
-      'Die Organisation wird zum Löschen vorgemerkt: Alle Mitglieder, auch Sie, verlieren den Zugriff auf sie und ihre Ressourcen. Das lässt sich nicht rückgängig machen.',
+      '{{organization}} wird gelöscht, wenn die Frist abläuft. Bis dahin kann ein Inhaber sie über den Hinweis oben auf ihren Seiten wiederherstellen. Exportieren Sie vorher ihre Daten, wenn Sie sie behalten möchten.',
     deleteConfirm: '{{organization}} löschen',
     deleting: 'Wird gelöscht…',
+    exportTitle: 'Export',
+    exportText:
+      'Laden Sie die Mitglieder (aktuelle und frühere), die Einladungen und das gesamte Audit-Protokoll von {{organization}} als JSON herunter – möglich, bis die Organisation gelöscht ist.',
+    exportButton: 'Als JSON exportieren',
+    exporting: 'Wird exportiert…',
+    offerPending:
+      'Inhaberschaft {{name}} ({{email}}) angeboten, offen bis {{date}}. Es ändert sich nichts, bis {{name}} annimmt.',
+    cancelOffer: 'Angebot zurückziehen',
+    offerCancelled: 'Das Angebot der Inhaberschaft ist zurückgezogen.',
     cancel: 'Abbrechen',
   },
   apiKeys: {
@@ -321,6 +339,16 @@ export const de: Messages = {
       webhook_deleted: '{{actor}} hat den Webhook an {{url}} gelöscht',
     },
   },
+  deletion: {
+    scheduled_one:
+      '{{organization}} ist zum Löschen vorgemerkt: Sie wird in {{count}} Tag gelöscht, am {{date}}. Dann endet jede Mitgliedschaft.',
+    scheduled_other:
+      '{{organization}} ist zum Löschen vorgemerkt: Sie wird in {{count}} Tagen gelöscht, am {{date}}. Dann endet jede Mitgliedschaft.',
+    due: '{{organization}} wird gelöscht: Die Frist ist abgelaufen.',
+    restore: '{{organization}} wiederherstellen',
+    restoring: 'Wird wiederhergestellt…',
+    restored: '{{organization}} ist wiederhergestellt: Das Löschen ist abgebrochen.',
+  },
   leave: {
     title: '{{organization}} verlassen?',
     text: 'Ihr Zugriff auf alle Ressourcen von {{organization}} – Mitglieder, Einstellungen und Daten – endet sofort.',
@@ -346,7 +374,15 @@ export const de: Messages = {
     AT_LEAST_ONE_OWNER_REQUIRED:
       'Eine Organisation braucht mindestens einen Inhaber. Übertragen Sie zuerst die Inhaberschaft an ein anderes Mitglied oder löschen Sie die Organisation.',
     ORGANIZATION_DELETION_SCHEDULED:
-      'Diese Organisation ist zum Löschen vorgemerkt; ihre Mitgliedschaften enden mit ihr.',
+      'Diese Organisation ist zum Löschen vorgemerkt: Ein Inhaber kann sie bis zum Ablauf der Frist wiederherstellen; danach endet jede Mitgliedschaft.',
+    DELETION_GRACE_PERIOD_OVER:
+      'Die Frist ist abgelaufen: Diese Organisation kann nicht mehr wiederhergestellt werden und wird gelöscht.',
+    OWNERSHIP_OFFER_PENDING:
+      'Es ist bereits ein Angebot der Inhaberschaft offen. Ziehen Sie es zurück, bevor Sie ein neues machen.',
+    OWNERSHIP_OFFER_NOT_FOUND:
+      'Dieses Angebot der Inhaberschaft ist nicht mehr offen: Es wurde angenommen, abgelehnt oder zurückgezogen, oder eine beteiligte Person ist ausgetreten oder hat die Rolle gewechselt.',
+    OWNERSHIP_OFFER_EXPIRED:
+      'Dieses Angebot der Inhaberschaft ist abgelaufen. Bitten Sie einen Inhaber um ein neues.',
     MEMBER_NOT_FOUND: 'Diese Person ist kein Mitglied der Organisation mehr. Die Liste wurde aktualisiert.',
     ALREADY_MEMBER: 'Diese Person ist bereits Mitglied der Organisation.',
     API_KEY_EXPIRED: 'Dieser API-Schlüssel ist abgelaufen. Erstellen Sie einen neuen.',

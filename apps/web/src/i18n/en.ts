@@ -127,6 +127,14 @@ export const en = {
     settingsCard: 'Settings',
     settingsText: 'The organization’s name and address, and leaving it.',
     open: 'Open',
+    offerTitle: 'Ownership offered to you',
+    offerText:
+      '{{name}} offers you the ownership of {{organization}}: you would become an owner and {{name}} an admin. The offer is open until {{date}}.',
+    acceptOffer: 'Accept ownership',
+    accepting: 'Accepting…',
+    declineOffer: 'Decline',
+    offerAccepted: 'You are now an owner of {{organization}}.',
+    offerDeclined: 'You declined the ownership of {{organization}}.',
   },
   members: {
     search: 'Search',
@@ -189,25 +197,35 @@ export const en = {
     leaveButton: 'Leave organization',
     soleOwnerTitle: 'You are the only owner',
     soleOwnerText:
-      'An organization always keeps at least one owner, so you cannot leave {{organization}} yet. Transfer ownership to another member first (you become an admin and can then leave), or delete the organization.',
+      'An organization always keeps at least one owner, so you cannot leave {{organization}} yet. Transfer ownership to another member first: offer it, and once they accept you become an admin and can leave. Or delete the organization.',
     transferTitle: 'Transfer ownership',
     transferTo: 'New owner',
     transferChoose: 'Choose a member…',
     transferNoCandidates: 'There is no other member yet. Invite someone first.',
-    transfer: 'Transfer ownership',
-    transferring: 'Transferring…',
-    transferred: '{{name}} is now the owner of {{organization}}. You are an admin.',
-    transferConfirmTitle: 'Make {{name}} the owner of {{organization}}?',
+    transfer: 'Offer ownership',
+    transferring: 'Offering…',
+    transferred: 'Ownership offered to {{name}}. Nothing changes until they accept.',
+    transferConfirmTitle: 'Offer {{name}} the ownership of {{organization}}?',
     transferConfirmText:
-      '{{name}} becomes the owner; you become an admin. Only the new owner can give ownership back.',
+      '{{name}} is asked on their dashboard (and by mail). If they accept within 7 days, they become an owner and you an admin; until then nothing changes, and you can cancel the offer.',
     deleteTitle: 'Delete organization',
-    deleteText: 'Deleting {{organization}} ends every membership, yours included.',
+    deleteText:
+      'Deleting {{organization}} schedules it for deletion after a grace period (30 days unless your server is configured otherwise). Until then any owner can restore it, nobody can leave, and role changes and invitations are refused; owners and admins can still remove members. After the grace period every membership ends, yours included, and the API keys, pending invitations and pending ownership offers are revoked. The audit log is kept, and the address can be used again.',
     deleteButton: 'Delete organization',
     deleteConfirmTitle: 'Delete {{organization}}?',
     deleteConfirmText:
-      'The organization is scheduled for deletion: every member, you included, loses access to it and its resources. This cannot be undone.',
+      '{{organization}} will be deleted when the grace period ends. Until then an owner can restore it from the banner at the top of its pages. Export its data first if you want to keep it.',
     deleteConfirm: 'Delete {{organization}}',
     deleting: 'Deleting…',
+    exportTitle: 'Export',
+    exportText:
+      'Download the members (current and former), the invitations and the whole audit log of {{organization}} as JSON — possible until the organization is deleted.',
+    exportButton: 'Export as JSON',
+    exporting: 'Exporting…',
+    offerPending:
+      'Ownership offered to {{name}} ({{email}}), open until {{date}}. Nothing changes until they accept.',
+    cancelOffer: 'Cancel the offer',
+    offerCancelled: 'The ownership offer is cancelled.',
     cancel: 'Cancel',
   },
   apiKeys: {
@@ -316,6 +334,16 @@ export const en = {
       webhook_deleted: '{{actor}} deleted the webhook to {{url}}',
     },
   },
+  deletion: {
+    scheduled_one:
+      '{{organization}} is scheduled for deletion: it will be deleted in {{count}} day, on {{date}}. Every membership ends then.',
+    scheduled_other:
+      '{{organization}} is scheduled for deletion: it will be deleted in {{count}} days, on {{date}}. Every membership ends then.',
+    due: '{{organization}} is being deleted: its grace period is over.',
+    restore: 'Restore {{organization}}',
+    restoring: 'Restoring…',
+    restored: '{{organization}} is restored: its deletion is cancelled.',
+  },
   leave: {
     title: 'Leave {{organization}}?',
     text: 'Your access to all of {{organization}}’s resources — its members, settings and data — ends at once.',
@@ -339,7 +367,13 @@ export const en = {
     AT_LEAST_ONE_OWNER_REQUIRED:
       'An organization needs at least one owner. Transfer ownership to another member first, or delete the organization.',
     ORGANIZATION_DELETION_SCHEDULED:
-      'This organization is scheduled for deletion; its memberships end with it.',
+      'This organization is scheduled for deletion: an owner can restore it until the grace period ends; after that every membership ends.',
+    DELETION_GRACE_PERIOD_OVER:
+      'The grace period is over: this organization can no longer be restored and is being deleted.',
+    OWNERSHIP_OFFER_PENDING: 'An ownership offer is already pending. Cancel it before making another.',
+    OWNERSHIP_OFFER_NOT_FOUND:
+      'This ownership offer is no longer open: it was accepted, declined or cancelled, or someone involved left or changed role.',
+    OWNERSHIP_OFFER_EXPIRED: 'This ownership offer has expired. Ask an owner for a new one.',
     MEMBER_NOT_FOUND: 'This person is no longer a member of the organization. The list has been refreshed.',
     ALREADY_MEMBER: 'This person is already a member of the organization.',
     API_KEY_EXPIRED: 'This API key has expired. Create a new one.',

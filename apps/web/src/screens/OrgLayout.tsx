@@ -3,8 +3,10 @@ import { Link, Outlet, useParams } from '@tanstack/react-router';
 import { createContext, useContext, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useAppState } from '../app-state';
+import { DeletionBanner } from '../components/DeletionBanner';
 import { ErrorText } from '../components/ErrorText';
 import { VerifyEmailBanner } from '../components/VerifyEmailBanner';
+import { OwnershipOfferCard } from '../components/OwnershipOfferCard';
 
 const CurrentOrganizationContext = createContext<Organization | null>(null);
 
@@ -47,6 +49,7 @@ export function OrgLayout() {
   }
   return (
     <CurrentOrganizationContext.Provider value={organization}>
+      <DeletionBanner organization={organization} />
       <nav className="tabs" aria-label={t('nav.main')}>
         <Link to="/app/$orgSlug" params={{ orgSlug }} activeOptions={{ exact: true }}>
           {t('nav.dashboard')}
@@ -109,6 +112,7 @@ export function DashboardScreen() {
       <h1>{t('dashboard.title', names)}</h1>
       <p>{t('dashboard.yourRole', { role: t(`roles.${organization.role}`) })}</p>
       <VerifyEmailBanner />
+      <OwnershipOfferCard organization={organization} />
       <div className="columns">
         <section className="card">
           <h2>{t('dashboard.membersCard')}</h2>

@@ -1,10 +1,12 @@
 import {
   type Organization,
-  trpc,
+  useCancelOwnershipOffer,
   useMembers,
+  useOfferOwnership,
+  useOwnershipOffer,
   usePermissions,
+  useScheduleDeletion,
   useSession,
-  useTransferOwnership,
 } from '@roster/react';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { useId, useState } from 'react';
@@ -12,8 +14,10 @@ import { useTranslation } from 'react-i18next';
 import { useAppState } from '../app-state';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorText } from '../components/ErrorText';
+import { ExportOrganization } from '../components/ExportOrganization';
 import { LeaveDialog } from '../components/LeaveDialog';
 import { OrganizationForm } from '../components/OrganizationForm';
+import { currentLanguage } from '../i18n';
 import { useCurrentOrganization } from './OrgLayout';
 
 /** /app/$orgSlug/settings: name and slug; Leave, or for a sole owner the way to transfer or delete. */
@@ -25,8 +29,14 @@ export function SettingsScreen() {
   const permissions = usePermissions(organization.id);
   const leave = permissions.data?.leave;
   const soleOwner = leave?.allowed === false && leave.reason === 'AT_LEAST_ONE_OWNER_REQUIRED';
-  const mayTransfer = permissions.data?.transferOwnership.allowed === true;
-  const mayDelete = permissions.data?.scheduleDeletion.allowed === true;
+  // The transfer is a two-step offer: shown while one may be made, or one is pending (to cancel it).
+  const offer = permissions.data?.offerOwnership;
+  const mayTransfer =
+    offer?.allowed === true || (offer?.allowed === false && offer.reason === 'OWNERSHIP_OFFER_PENDING');
+  // Scheduling again changes nothing: while scheduled, the banner above offers Restore instead.
+  const mayDelete =
+    permissions.data?.scheduleDeletion.allowed === true && organization.status !== 'deletion_scheduled';
+  const mayExport = permissions.data?.export.allowed === true;
   const mayUpdate = permissions.data?.updateOrganization.allowed === true;
   const mayManageApiKeys = permissions.data?.manageApiKeys.allowed === true;
   const names = { organization: organization.name };
@@ -72,6 +82,7 @@ export function SettingsScreen() {
           <TransferOwnership organization={organization} />
         </section>
       )}
+      {mayExport && <ExportOrganization organization={organization} />}
       {mayDelete && <DeleteOrganization organization={organization} />}
     </div>
   );
@@ -83,12 +94,47 @@ function TransferOwnership({ organization }: { organization: Organization }) {
   const session = useSession();
   const { setNotice } = useAppState();
   const members = useMembers({ organizationId: organization.id, limit: 100 });
-  const transfer = useTransferOwnership();
+  const transfer = useOfferOwnership();
+  const pending = useOwnershipOffer(organization.id);
+  const cancel = useCancelOwnershipOffer();
   const [memberId, setMemberId] = useState('');
   const [open, setOpen] = useState(false);
   const candidates = members.members.filter((member) => member.userId !== session.user?.id);
   const chosen = candidates.find((member) => member.id === memberId);
   const names = { name: chosen?.name ?? '', organization: organization.name };
+  const offered = pending.data;
+  if (offered && !offered.forMe) {
+    return (
+      <div className="stack">
+        <h3 id={`${id}-title`}>{t('settings.transferTitle')}</h3>
+        <p data-testid="ownership-offer-pending">
+          {t('settings.offerPending', {
+            name: offered.target.name,
+            email: offered.target.email,
+            date: new Intl.DateTimeFormat(currentLanguage(), { dateStyle: 'long' }).format(
+              new Date(offered.expiresAt),
+            ),
+          })}
+        </p>
+        <div className="row">
+          <button
+            type="button"
+            className="button"
+            disabled={cancel.isPending}
+            onClick={() =>
+              cancel.mutate(
+                { organizationId: organization.id, offerId: offered.id },
+                { onSuccess: () => setNotice(t('settings.offerCancelled')) },
+              )
+            }
+          >
+            {t('settings.cancelOffer')}
+          </button>
+        </div>
+        <ErrorText error={cancel.error} />
+      </div>
+    );
+  }
   return (
     <div className="stack">
       <h3 id={`${id}-title`}>{t('settings.transferTitle')}</h3>
@@ -146,17 +192,8 @@ function TransferOwnership({ organization }: { organization: Organization }) {
 
 function DeleteOrganization({ organization }: { organization: Organization }) {
   const { t } = useTranslation();
-  const navigate = useNavigate();
-  const utils = trpc.useUtils();
-  const { setNotice } = useAppState();
   const [open, setOpen] = useState(false);
-  const scheduleDeletion = trpc.organizations.scheduleDeletion.useMutation({
-    onSuccess: async () => {
-      await utils.organizations.listMine.invalidate();
-      setNotice(null);
-      await navigate({ to: '/app' });
-    },
-  });
+  const scheduleDeletion = useScheduleDeletion();
   const names = { organization: organization.name };
   return (
     <section className="card danger-zone" aria-labelledby="delete-title">
@@ -180,7 +217,9 @@ function DeleteOrganization({ organization }: { organization: Organization }) {
         cancelLabel={t('settings.cancel')}
         pending={scheduleDeletion.isPending}
         error={scheduleDeletion.error}
-        onConfirm={() => scheduleDeletion.mutate({ organizationId: organization.id })}
+        onConfirm={() =>
+          scheduleDeletion.mutate({ organizationId: organization.id }, { onSuccess: () => setOpen(false) })
+        }
       />
     </section>
   );

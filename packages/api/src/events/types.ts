@@ -38,9 +38,10 @@ export interface RosterEventPayloads {
     previousRole: Role;
     actor: EventActor;
   };
-  /** The target became owner; the previous owner is an admin now. */
+  /** The target became owner; the previous owner is an admin now (`offerId`: by accepting that offer). */
   'ownership.transferred': {
     organizationId: string;
+    offerId?: string;
     membershipId: string;
     userId: string;
     role: 'owner';
@@ -48,9 +49,54 @@ export interface RosterEventPayloads {
     previousOwner: { membershipId: string; userId: string; role: 'admin' };
     actor: EventActor;
   };
-  /** The organization is gone (after its deletion grace period, when purged). */
+  /** An owner offered ownership to a member (membership = the target, with their role now). */
+  'ownership.offered': {
+    organizationId: string;
+    offerId: string;
+    membershipId: string;
+    userId: string;
+    role: Role;
+    offeredBy: { membershipId: string; userId: string };
+    expiresAt: string;
+    actor: EventActor;
+  };
+  /** The target declined the offer. */
+  'ownership.declined': {
+    organizationId: string;
+    offerId: string;
+    membershipId: string;
+    userId: string;
+    role: Role;
+    actor: EventActor;
+  };
+  /** An owner withdrew the offer (membership = the target). */
+  'ownership.offer_cancelled': {
+    organizationId: string;
+    offerId: string;
+    membershipId: string;
+    actor: EventActor;
+  };
+  /** An owner scheduled the organization's deletion; it is purged after `deletionDueAt`. */
+  'organization.deletion_scheduled': {
+    organizationId: string;
+    deletionDueAt: string | null;
+    ownerUserIds: string[];
+    actor: EventActor;
+  };
+  /** An owner cancelled the scheduled deletion. */
+  'organization.restored': {
+    organizationId: string;
+    actor: EventActor;
+  };
+  /** The organization is gone: purged after its deletion grace period (no actor), with what ended. */
   'organization.deleted': {
     organizationId: string;
+    slug: string;
+    deletionScheduledAt: string;
+    memberships: number;
+    apiKeys: number;
+    invitations: number;
+    sessionsCleared: number;
     actor: EventActor;
   };
 }
@@ -63,6 +109,11 @@ export const ROSTER_EVENT_TYPES = [
   'member.removed',
   'member.role_changed',
   'ownership.transferred',
+  'ownership.offered',
+  'ownership.declined',
+  'ownership.offer_cancelled',
+  'organization.deletion_scheduled',
+  'organization.restored',
   'organization.deleted',
 ] as const satisfies readonly RosterEventType[];
 

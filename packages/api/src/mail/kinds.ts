@@ -174,6 +174,90 @@ export const MAIL_KINDS = {
       }),
     },
   }),
+
+  /** organizations.scheduleDeletion: to every active owner. Skipped if restored before it is sent. */
+  'organization.deletion_scheduled': defineMail({
+    async load(db, params: { organizationId: string; userId: string }) {
+      return (
+        (await db
+          .selectFrom('organizations as o')
+          .innerJoin('users as u', (join) => join.on('u.id', '=', params.userId))
+          .select(['o.name as organization_name', 'o.slug', 'o.deletion_due_at', 'u.name'])
+          .where('o.id', '=', params.organizationId)
+          .where('o.status', '=', 'deletion_scheduled')
+          .executeTakeFirst()) ?? null
+      );
+    },
+    render: {
+      en: ({ data, appUrl }) => ({
+        subject: `${data.organization_name} is scheduled for deletion`,
+        paragraphs: [
+          `Hello ${data.name},`,
+          `${data.organization_name} is scheduled for deletion. It will be deleted on ${new Date(data.deletion_due_at!).toUTCString()}: every membership ends then, and its API keys and pending invitations are revoked.`,
+          'Until then any owner can restore it, and export its members, invitations and audit log.',
+        ],
+        action: { label: `Open ${data.organization_name}`, url: `${appUrl}/app/${data.slug}/settings` },
+        note: 'You receive this mail because you are an owner of the organization.',
+      }),
+      de: ({ data, appUrl }) => ({
+        subject: `${data.organization_name} ist zum Löschen vorgemerkt`,
+        paragraphs: [
+          `Hallo ${data.name},`,
+          `${data.organization_name} ist zum Löschen vorgemerkt. Die Organisation wird am ${new Date(data.deletion_due_at!).toUTCString()} gelöscht: Dann endet jede Mitgliedschaft, und ihre API-Schlüssel und offenen Einladungen werden widerrufen.`,
+          'Bis dahin kann jeder Inhaber sie wiederherstellen und ihre Mitglieder, Einladungen und ihr Audit-Protokoll exportieren.',
+        ],
+        action: { label: `${data.organization_name} öffnen`, url: `${appUrl}/app/${data.slug}/settings` },
+        note: 'Sie erhalten diese Mail, weil Sie Inhaber der Organisation sind.',
+      }),
+    },
+  }),
+
+  /** members.offerOwnership: to the member offered ownership. Skipped once the offer is no longer pending. */
+  'ownership.offered': defineMail({
+    async load(db, params: { offerId: string }) {
+      return (
+        (await db
+          .selectFrom('ownership_offers as o')
+          .innerJoin('organizations as org', 'org.id', 'o.organization_id')
+          .innerJoin('memberships as by', 'by.id', 'o.offered_by_membership_id')
+          .innerJoin('users as byUser', 'byUser.id', 'by.user_id')
+          .innerJoin('memberships as target', 'target.id', 'o.target_membership_id')
+          .innerJoin('users as targetUser', 'targetUser.id', 'target.user_id')
+          .select([
+            'org.name as organization_name',
+            'org.slug',
+            'o.expires_at',
+            'byUser.name as by_name',
+            'targetUser.name as name',
+          ])
+          .where('o.id', '=', params.offerId)
+          .where('o.status', '=', 'pending')
+          .executeTakeFirst()) ?? null
+      );
+    },
+    render: {
+      en: ({ data, appUrl }) => ({
+        subject: `${data.by_name} offers you the ownership of ${data.organization_name}`,
+        paragraphs: [
+          `Hello ${data.name},`,
+          `${data.by_name} offers to make you an owner of ${data.organization_name}; they would become an admin. Nothing changes unless you accept.`,
+          `The offer is open until ${new Date(data.expires_at).toUTCString()}. Accept or decline it on the organization's dashboard.`,
+        ],
+        action: { label: `Open ${data.organization_name}`, url: `${appUrl}/app/${data.slug}` },
+        note: 'If you do not want to be an owner, decline the offer, or let it expire.',
+      }),
+      de: ({ data, appUrl }) => ({
+        subject: `${data.by_name} bietet Ihnen die Inhaberschaft von ${data.organization_name} an`,
+        paragraphs: [
+          `Hallo ${data.name},`,
+          `${data.by_name} bietet an, Sie zum Inhaber von ${data.organization_name} zu machen; ${data.by_name} würde Administrator. Es ändert sich nichts, solange Sie nicht annehmen.`,
+          `Das Angebot gilt bis ${new Date(data.expires_at).toUTCString()}. Nehmen Sie es auf der Übersicht der Organisation an oder lehnen Sie es ab.`,
+        ],
+        action: { label: `${data.organization_name} öffnen`, url: `${appUrl}/app/${data.slug}` },
+        note: 'Wenn Sie nicht Inhaber werden möchten, lehnen Sie das Angebot ab oder lassen Sie es ablaufen.',
+      }),
+    },
+  }),
 };
 
 export const VERIFY_EMAIL_TTL_MS = 24 * 60 * 60 * 1000;

@@ -17,6 +17,7 @@ export async function findOrganizationAccess(db: Db, organizationId: string, use
       'o.name',
       'o.status',
       'o.deletion_scheduled_at',
+      'o.deletion_due_at',
       'm.id as membership_id',
       'm.role as membership_role',
     ])
@@ -30,6 +31,7 @@ export async function findOrganizationAccess(db: Db, organizationId: string, use
       name: row.name,
       status: row.status,
       deletion_scheduled_at: row.deletion_scheduled_at,
+      deletion_due_at: row.deletion_due_at,
     },
     membership:
       row.membership_id && row.membership_role

@@ -9,6 +9,8 @@ export interface RevokedAccess {
   invitationIds: string[];
   /** How many of the member's sessions pointed at the organization as their active one. */
   sessionsCleared: number;
+  /** The pending ownership offer made by or to the member, voided with the membership. */
+  ownershipOfferIds: string[];
 }
 
 /**
@@ -42,6 +44,7 @@ export async function endMembershipAndRevokeAccess(
     kept_api_key_ids: string[] | null;
     invitation_ids: string[] | null;
     sessions_cleared: number;
+    ownership_offer_ids: string[] | null;
   }>`
     with ended as (
       update memberships
@@ -75,13 +78,22 @@ export async function endMembershipAndRevokeAccess(
       where organization_id = ${organizationId} and invited_by = ${userId} and status = 'pending'
         and exists (select 1 from ended)
       returning id
+    ), offers as (
+      -- An ownership offer dies with either side's membership.
+      update ownership_offers
+      set status = 'voided', resolved_at = now()
+      where organization_id = ${organizationId} and status = 'pending'
+        and (offered_by_membership_id = ${membershipId} or target_membership_id = ${membershipId})
+        and exists (select 1 from ended)
+      returning id
     )
     select
       (select count(*)::int from ended) as ended,
       (select array_agg(id order by id) from keys) as api_key_ids,
       (select array_agg(id order by id) from kept) as kept_api_key_ids,
       (select array_agg(id order by id) from invites) as invitation_ids,
-      (select count(*)::int from cleared) as sessions_cleared
+      (select count(*)::int from cleared) as sessions_cleared,
+      (select array_agg(id order by id) from offers) as ownership_offer_ids
   `.execute(trx);
   const row = result.rows[0];
   if (!row || Number(row.ended) === 0) return null;
@@ -90,5 +102,6 @@ export async function endMembershipAndRevokeAccess(
     keptApiKeyIds: row.kept_api_key_ids ?? [],
     invitationIds: row.invitation_ids ?? [],
     sessionsCleared: Number(row.sessions_cleared),
+    ownershipOfferIds: row.ownership_offer_ids ?? [],
   };
 }

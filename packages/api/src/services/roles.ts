@@ -4,6 +4,7 @@ import { RosterError } from '../errors';
 import { insertAuditEntryAndEvent } from '../queries/audit';
 import { setMembershipRole } from '../queries/memberships';
 import { ACCESS_RULES, roleChangeRefusal, transferRefusal } from '../rules';
+import { voidOwnershipOffersOf } from '../queries/ownership-offers';
 import { lockOrganizationForMembershipChange, type MembershipActor } from './actor';
 
 /**
@@ -36,6 +37,8 @@ export async function changeMemberRole(
     const previousRole = target.role;
     if (previousRole !== params.role) {
       await setMembershipRole(trx, target.id, params.role);
+      // An ownership offer made by or to this member dies with the role it was made in.
+      await voidOwnershipOffersOf(trx, params.organizationId, [target.id]);
       const actorApiKeyId = params.actor.type === 'apiKey' ? params.actor.apiKeyId : null;
       await insertAuditEntryAndEvent(
         trx,
@@ -91,6 +94,7 @@ export async function transferOwnership(
     const target = state.target as NonNullable<typeof state.target>;
     await setMembershipRole(trx, target.id, 'owner');
     await setMembershipRole(trx, actor.id, 'admin');
+    await voidOwnershipOffersOf(trx, params.organizationId, [target.id, actor.id]);
     await insertAuditEntryAndEvent(
       trx,
       {

@@ -108,6 +108,8 @@ type Utils = ReturnType<typeof trpc.useUtils>;
 function invalidateAfterRoleChange(utils: Utils, organizationId: string) {
   return Promise.all([
     utils.members.list.invalidate({ organizationId }),
+    // A role change, removal or transfer voids an ownership offer made by or to that member.
+    utils.members.ownershipOffer.invalidate({ organizationId }),
     utils.organizations.invalidate(),
     utils.auditLog.list.invalidate({ organizationId }),
   ]);

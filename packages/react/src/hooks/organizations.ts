@@ -1,5 +1,6 @@
+import { type UseMutationResult, useMutation } from '@tanstack/react-query';
 import { withReason } from '../cache';
-import type { RosterMutationResult, RosterQueryResult } from '../results';
+import type { RosterHookError, RosterMutationResult, RosterQueryResult, WithReason } from '../results';
 import { type RouterInputs, type RouterOutputs, trpc } from '../trpc';
 
 export type Organization = RouterOutputs['organizations']['listMine'][number];
@@ -61,6 +62,58 @@ export function useUpdateOrganization(
         void utils.organizations.bySlug.invalidate();
         void utils.auditLog.invalidate();
       },
+    }),
+  );
+}
+
+export type ScheduleDeletionResult = RouterOutputs['organizations']['scheduleDeletion'];
+export type OrganizationExport = RouterOutputs['organizations']['export'];
+
+/**
+ * Schedules the organization's deletion (owners): `scheduleDeletion.mutate({ organizationId })`. The
+ * answer's `deletionDueAt` is the end of the grace period; `useOrganizations()` then shows the
+ * organization with `status: 'deletion_scheduled'` and the permissions change (no leaving, no invitations).
+ */
+export function useScheduleDeletion(): RosterMutationResult<
+  ScheduleDeletionResult,
+  RouterInputs['organizations']['scheduleDeletion']
+> {
+  const utils = trpc.useUtils();
+  return withReason(
+    trpc.organizations.scheduleDeletion.useMutation({
+      onSettled: () => utils.organizations.invalidate(),
+    }),
+  );
+}
+
+/** Cancels a scheduled deletion during its grace period (owners): `restore.mutate({ organizationId })`. */
+export function useRestoreOrganization(): RosterMutationResult<
+  RouterOutputs['organizations']['restore'],
+  RouterInputs['organizations']['restore']
+> {
+  const utils = trpc.useUtils();
+  return withReason(
+    trpc.organizations.restore.useMutation({
+      onSettled: () => utils.organizations.invalidate(),
+    }),
+  );
+}
+
+/**
+ * Fetches the organization's export (owners): members, invitations and the audit log as JSON, until
+ * the purge. `exportOrganization.mutateAsync({ organizationId })` resolves to it (not cached: it can be
+ * large, and it is a snapshot).
+ */
+export function useExportOrganization(): UseMutationResult<
+  OrganizationExport,
+  RosterHookError,
+  RouterInputs['organizations']['export']
+> &
+  WithReason {
+  const utils = trpc.useUtils();
+  return withReason(
+    useMutation<OrganizationExport, RosterHookError, RouterInputs['organizations']['export']>({
+      mutationFn: (input) => utils.client.organizations.export.query(input),
     }),
   );
 }

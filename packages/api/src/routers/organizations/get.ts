@@ -11,13 +11,18 @@ export const organizationOutput = z.object({
   name,
   status: z.enum(ORGANIZATION_STATUSES),
   deletionScheduledAt: isoDateTime.nullable(),
+  /** The end of the deletion's grace period: the purge deletes the organization after it. */
+  deletionDueAt: isoDateTime.nullable(),
   /** The caller's role; null for an API key. */
   role: role.nullable(),
 });
 
 /** An organization as `organizations.get` and `organizations.bySlug` answer it. */
 export function organizationView(access: {
-  organization: Pick<Organization, 'id' | 'slug' | 'name' | 'status' | 'deletion_scheduled_at'>;
+  organization: Pick<
+    Organization,
+    'id' | 'slug' | 'name' | 'status' | 'deletion_scheduled_at' | 'deletion_due_at'
+  >;
   membership: { role: Role } | null;
 }): z.infer<typeof organizationOutput> {
   const { organization } = access;
@@ -29,6 +34,7 @@ export function organizationView(access: {
     deletionScheduledAt: organization.deletion_scheduled_at
       ? isoTime(organization.deletion_scheduled_at)
       : null,
+    deletionDueAt: organization.deletion_due_at ? isoTime(organization.deletion_due_at) : null,
     role: access.membership?.role ?? null,
   };
 }

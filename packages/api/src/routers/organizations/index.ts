@@ -1,9 +1,11 @@
 import { router } from '../../trpc';
 import { bySlug } from './bySlug';
 import { create } from './create';
+import { exportOrganization } from './export';
 import { get } from './get';
 import { listMine } from './listMine';
 import { permissions } from './permissions';
+import { restore } from './restore';
 import { scheduleDeletion } from './scheduleDeletion';
 import { update } from './update';
 
@@ -16,4 +18,6 @@ export const organizationsRouter = router({
   permissions,
   scheduleDeletion,
   update,
+  restore,
+  export: exportOrganization,
 });

@@ -1,10 +1,19 @@
 import { z } from 'zod';
 import { userProcedure } from '../../procedures';
 import { listOrganizationsOfUser } from '../../queries/organizations';
-import { id, name, role, slug } from '../../validation';
+import { id, isoDateTime, isoTime, name, role, slug } from '../../validation';
 
 export const listMyOrganizationsOutput = z.array(
-  z.object({ id, slug, name, role, activeOwnerCount: z.number().int() }),
+  z.object({
+    id,
+    slug,
+    name,
+    role,
+    activeOwnerCount: z.number().int(),
+    /** `deletion_scheduled`: `deletionDueAt` says when the grace period ends (an owner may restore until then). */
+    status: z.enum(['active', 'deletion_scheduled', 'deleted']),
+    deletionDueAt: isoDateTime.nullable(),
+  }),
 );
 
 /**
@@ -33,5 +42,7 @@ export const listMine = userProcedure
       name: row.name,
       role: row.role,
       activeOwnerCount: Number(row.active_owner_count),
+      status: row.status,
+      deletionDueAt: row.deletion_due_at ? isoTime(row.deletion_due_at) : null,
     }));
   });

@@ -1,41 +1,81 @@
 import { z } from 'zod';
+import { enqueueMail } from '../../mail/outbox';
 import { requireRole } from '../../procedures';
-import { insertAuditEntry } from '../../queries/audit';
-import { markOrganizationDeletionScheduled } from '../../queries/organizations';
-import { ACCESS_RULES } from '../../rules';
+import { insertAuditEntryAndEvent } from '../../queries/audit';
+import { listActiveOwners, markOrganizationDeletionScheduled } from '../../queries/organizations';
+import { ACCESS_RULES, DEFAULT_ORG_DELETION_GRACE_DAYS } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
 
 export const scheduleDeletionInput = z.strictObject({ organizationId: id });
 
-/**
- * Marks the organization `deletion_scheduled` (owners only, people only). From then on members can no
- * longer leave or be removed one by one: the memberships end with the organization. Idempotent.
- */
+export const scheduleDeletionOutput = z.object({
+  id: z.string(),
+  status: z.enum(['active', 'deletion_scheduled', 'deleted']),
+  deletionScheduledAt: z.string().nullable(),
+  /** When the grace period ends: the purge deletes the organization after it. */
+  deletionDueAt: z.string().nullable(),
+});
+
 const rule = ACCESS_RULES['organizations.scheduleDeletion'];
 
+const iso = (value: Date | string | null) => (value ? new Date(value).toISOString() : null);
+
+/**
+ * Schedules the organization's deletion for `ORG_DELETION_GRACE_DAYS` (default 30) from now (owners
+ * only, people only). During the grace period an owner may restore it (`organizations.restore`) or
+ * export it; members can no longer leave, and role changes, invitations and accepts are refused
+ * (ORGANIZATION_DELETION_SCHEDULED), but removals still work. After it, the purge ends every membership.
+ * Writes the audit entry and an `organization.deletion_scheduled` outbox event, and mails every owner.
+ * Idempotent: scheduling a scheduled organization changes nothing.
+ */
 export const scheduleDeletion = requireRole('organizations.scheduleDeletion')
   .input(scheduleDeletionInput)
+  .output(scheduleDeletionOutput)
   .mutation(async ({ ctx, input }) => {
     const userId = ctx.caller.userId;
+    const graceDays = ctx.deletionGraceDays ?? DEFAULT_ORG_DELETION_GRACE_DAYS;
     return ctx.db.transaction().execute(async (trx) => {
       const { organization } = await lockOrganizationForActor(trx, ctx.caller, input.organizationId, rule);
-      const updated = await markOrganizationDeletionScheduled(trx, input.organizationId);
+      const updated = await markOrganizationDeletionScheduled(trx, input.organizationId, graceDays);
       if (updated) {
-        await insertAuditEntry(trx, {
-          organizationId: input.organizationId,
-          action: 'organization.deletion_scheduled',
-          actorUserId: userId,
-          actorApiKeyId: null,
-        });
+        const deletionDueAt = iso(updated.deletion_due_at);
+        const owners = await listActiveOwners(trx, input.organizationId);
+        await insertAuditEntryAndEvent(
+          trx,
+          {
+            organizationId: input.organizationId,
+            action: 'organization.deletion_scheduled',
+            actorUserId: userId,
+            actorApiKeyId: null,
+            metadata: { deletionDueAt, graceDays },
+          },
+          {
+            type: 'organization.deletion_scheduled',
+            payload: {
+              organizationId: input.organizationId,
+              deletionDueAt,
+              actor: { userId, apiKeyId: null },
+              ownerUserIds: owners.map((owner) => owner.id),
+            },
+          },
+        );
+        // Every owner is told, in their language (sent after commit by the server's mailer).
+        for (const owner of owners) {
+          await enqueueMail(trx, {
+            kind: 'organization.deletion_scheduled',
+            to: owner.email,
+            locale: owner.locale,
+            params: { organizationId: input.organizationId, userId: owner.id },
+          });
+        }
       }
       const row = updated ?? organization;
       return {
         id: organization.id,
         status: row.status,
-        deletionScheduledAt: row.deletion_scheduled_at
-          ? new Date(row.deletion_scheduled_at).toISOString()
-          : null,
+        deletionScheduledAt: iso(row.deletion_scheduled_at),
+        deletionDueAt: iso(row.deletion_due_at),
       };
     });
   });

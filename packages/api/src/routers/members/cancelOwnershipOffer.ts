@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { RosterError } from '../../errors';
+import { requireRole } from '../../procedures';
+import { insertAuditEntryAndEvent } from '../../queries/audit';
+import { lockOwnershipOffer, resolveOwnershipOffer } from '../../queries/ownership-offers';
+import { ACCESS_RULES } from '../../rules';
+import { lockOrganizationForActor } from '../../services/actor';
+import { id } from '../../validation';
+
+export const cancelOwnershipOfferInput = z.strictObject({ organizationId: id, offerId: id });
+
+const rule = ACCESS_RULES['members.cancelOwnershipOffer'];
+
+/**
+ * An owner withdraws the organization's pending ownership offer (any owner, people only). An offer of
+ * another organization, or one no longer pending: OWNERSHIP_OFFER_NOT_FOUND. Writes the audit entry and an
+ * `ownership.offer_cancelled` event.
+ */
+export const cancelOwnershipOffer = requireRole('members.cancelOwnershipOffer')
+  .input(cancelOwnershipOfferInput)
+  .mutation(async ({ ctx, input }) => {
+    const userId = ctx.caller.userId;
+    return ctx.db.transaction().execute(async (trx) => {
+      await lockOrganizationForActor(trx, ctx.caller, input.organizationId, rule);
+      const offer = await lockOwnershipOffer(trx, input.offerId);
+      if (offer?.organization_id !== input.organizationId || offer.status !== 'pending') {
+        throw new RosterError('OWNERSHIP_OFFER_NOT_FOUND');
+      }
+      await resolveOwnershipOffer(trx, offer.id, 'cancelled', userId);
+      await insertAuditEntryAndEvent(
+        trx,
+        {
+          organizationId: input.organizationId,
+          action: 'ownership.offer_cancelled',
+          actorUserId: userId,
+          actorApiKeyId: null,
+          targetMembershipId: offer.target_membership_id,
+          metadata: { offerId: offer.id },
+        },
+        {
+          type: 'ownership.offer_cancelled',
+          payload: {
+            organizationId: input.organizationId,
+            offerId: offer.id,
+            membershipId: offer.target_membership_id,
+            actor: { userId, apiKeyId: null },
+          },
+        },
+      );
+      return { offerId: offer.id, status: 'cancelled' as const };
+    });
+  });
