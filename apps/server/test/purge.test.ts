@@ -42,11 +42,10 @@ describe('the purge worker in the server', () => {
   it('schedules with ORG_DELETION_GRACE_DAYS, and purges once the grace period is over', async () => {
     const server = await startServer(loadConfig({ ...base, ORG_DELETION_GRACE_DAYS: '0' }));
     try {
-      const { cookie } = await post(server.url, 'auth.signUp', {
-        email: `purge-${crypto.randomUUID().slice(0, 8)}@example.test`,
-        password: 'correct horse battery staple',
-        name: 'Purging Owner',
-      });
+      const email = `purge-${crypto.randomUUID().slice(0, 8)}@example.test`;
+      const password = 'correct horse battery staple';
+      await post(server.url, 'auth.signUp', { email, password, name: 'Purging Owner' });
+      const { cookie } = await post(server.url, 'auth.signIn', { email, password });
       const organization = await post(
         server.url,
         'organizations.create',

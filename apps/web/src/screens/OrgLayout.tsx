@@ -5,8 +5,8 @@ import { useTranslation } from 'react-i18next';
 import { useAppState } from '../app-state';
 import { DeletionBanner } from '../components/DeletionBanner';
 import { ErrorText } from '../components/ErrorText';
-import { VerifyEmailBanner } from '../components/VerifyEmailBanner';
 import { OwnershipOfferCard } from '../components/OwnershipOfferCard';
+import { VerifyEmailBanner } from '../components/VerifyEmailBanner';
 
 const CurrentOrganizationContext = createContext<Organization | null>(null);
 

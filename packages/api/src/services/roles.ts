@@ -3,8 +3,8 @@ import type { Kysely } from 'kysely';
 import { RosterError } from '../errors';
 import { insertAuditEntryAndEvent } from '../queries/audit';
 import { setMembershipRole } from '../queries/memberships';
-import { ACCESS_RULES, roleChangeRefusal, transferRefusal } from '../rules';
 import { voidOwnershipOffersOf } from '../queries/ownership-offers';
+import { ACCESS_RULES, roleChangeRefusal, transferRefusal } from '../rules';
 import { lockOrganizationForMembershipChange, type MembershipActor } from './actor';
 
 /**
