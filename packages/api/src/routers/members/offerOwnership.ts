@@ -9,7 +9,7 @@ import {
   insertOwnershipOffer,
   retireExpiredOwnershipOffer,
 } from '../../queries/ownership-offers';
-import { OWNERSHIP_OFFER_TTL_MS, offerOwnershipRefusal } from '../../rules';
+import { ACCESS_RULES, OWNERSHIP_OFFER_TTL_MS, offerOwnershipRefusal } from '../../rules';
 import { lockOrganizationForMembershipChange } from '../../services/actor';
 import { id } from '../../validation';
 
@@ -38,6 +38,7 @@ export const offerOwnership = requireRole('members.offerOwnership')
         const { organization, state } = await lockOrganizationForMembershipChange(trx, {
           organizationId: input.organizationId,
           actor: ctx.caller,
+          rule: ACCESS_RULES['members.offerOwnership'],
           membershipId: input.memberId,
         });
         // The guard ran before the lock: the caller must still be an owner.
