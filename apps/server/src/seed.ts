@@ -127,7 +127,7 @@ export async function seedDemo(db: Kysely<Database>, log?: FastifyBaseLogger): P
         email: DEMO_USERS.eve.email,
         role: 'member',
         invited_by: id('ada'),
-        expires_at: new Date(Date.now() + 14 * 24 * 3600 * 1000),
+        expires_at: new Date(Date.now() + 7 * 24 * 3600 * 1000),
       })
       .execute();
     await trx
