@@ -190,12 +190,14 @@ describe('the server process (embedded database)', () => {
         }
       };
       try {
-        // Production also requires where mail goes and the public URL; nothing is mailed here.
+        // Production also requires where mail goes, the public URL and the key webhook secrets are
+        // encrypted under; nothing is mailed or delivered here.
         const production = {
           NODE_ENV: 'production',
           DATA_DIR: productionDir,
           SMTP_URL: 'smtp://127.0.0.1:1',
           APP_URL: 'http://localhost',
+          WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef',
         };
         const plain = run(production);
         await plain.listening;
