@@ -43,7 +43,6 @@ export const ERROR_REASONS = {
     status: 401,
     hint: 'The API key is past its expiry; create a new key in the organization settings.',
   },
-  EMAIL_TAKEN: { code: 'CONFLICT', status: 409, hint: 'Sign in instead, or use another email address.' },
   FORBIDDEN_ORIGIN: {
     code: 'FORBIDDEN',
     status: 403,

@@ -54,10 +54,7 @@ describe('docs/errors.md', () => {
     const unreachable = ERROR_REASON_LIST.filter(
       (reason) => !withoutTheTable.includes(`'${reason}'`) && !withoutTheTable.includes(`"${reason}"`),
     );
-    // Known and open: since email proof (issue 12) sign-up answers the same for a taken address (no
-    // account enumeration), so EMAIL_TAKEN is no longer sent. It has to be removed or documented as
-    // retired; listed here so that any other unreachable reason still fails this test.
-    expect(unreachable.filter((reason) => reason !== 'EMAIL_TAKEN')).toEqual([]);
+    expect(unreachable).toEqual([]);
   });
 });
 

@@ -185,10 +185,6 @@ const REACH: Record<ErrorReason, Reach> = {
     unreached:
       'this suite’s server has no Host check (buildServer without hostCheck); apps/server/test/host.test.ts reaches it with a rebinding Host',
   },
-  EMAIL_TAKEN: {
-    unreached:
-      'kept for products, but auth.signUp answers a taken address exactly like a free one (no account enumeration)',
-  },
   TOKEN_INVALID: {
     trpc: () => trpcPost('auth.verifyEmail', { token: 'A'.repeat(43) }),
   },

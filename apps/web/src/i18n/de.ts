@@ -363,7 +363,6 @@ export const de: Messages = {
     UNAUTHENTICATED: 'Bitte melden Sie sich an, um fortzufahren.',
     INVALID_CREDENTIALS: 'E-Mail oder Passwort ist nicht korrekt.',
     INVALID_API_KEY: 'Der API-Schlüssel ist ungültig.',
-    EMAIL_TAKEN: 'Für diese E-Mail-Adresse gibt es bereits ein Konto. Melden Sie sich stattdessen an.',
     FORBIDDEN_ORIGIN: 'Diese Anfrage kam von einer anderen Website und wurde abgelehnt.',
     HOST_NOT_ALLOWED:
       'Dieser Server antwortet nicht unter dieser Adresse. Öffnen Sie ihn unter seiner konfigurierten Adresse.',

@@ -357,7 +357,6 @@ export const en = {
     UNAUTHENTICATED: 'Please sign in to continue.',
     INVALID_CREDENTIALS: 'The email or password is not correct.',
     INVALID_API_KEY: 'The API key is not valid.',
-    EMAIL_TAKEN: 'An account with this email already exists. Sign in instead.',
     FORBIDDEN_ORIGIN: 'This request came from another site and was refused.',
     HOST_NOT_ALLOWED: 'This server does not answer to this address. Open it at its configured address.',
     SESSION_REQUIRED: 'This action needs you to be signed in.',

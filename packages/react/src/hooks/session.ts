@@ -24,7 +24,7 @@ export interface Session {
    * (another password), it ends signed out, without a reason: the holder was mailed instead.
    */
   isPending: boolean;
-  /** Why the last action failed (e.g. INVALID_CREDENTIALS, EMAIL_TAKEN), or null. */
+  /** Why the last action failed (e.g. INVALID_CREDENTIALS, VALIDATION_FAILED), or null. */
   reason: ErrorReason | null;
   signIn: Action<'signIn'>;
   signUp: Action<'signUp'>;
