@@ -132,11 +132,6 @@ export async function markInvitationAccepted(trx: Db, invitationId: string, user
     .execute();
 }
 
-export async function findUserEmail(db: Db, userId: string): Promise<string | null> {
-  const row = await db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst();
-  return row?.email ?? null;
-}
-
 /** The invitation's link was (re)queued for mailing now: resends are rate-limited on this. */
 export async function markInvitationMailed(trx: Db, invitationId: string) {
   await trx
