@@ -263,6 +263,7 @@ export async function runRawLevel(
           organizationId: opOrganizationId(s, i),
           actorUserId: actorOf(s, i).userId,
           targetUserId: targetOf(s, i).userId,
+          targetMembershipId: targetOf(s, i).membershipId,
         });
       },
       sampleCpu,

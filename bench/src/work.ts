@@ -211,7 +211,12 @@ export async function measureInProcessCpu(
       injectMutation(app, 'members.leave', seededToken(s.name, 'member', i), leaveInput(org(i))),
     );
     const rawLeaveMs = await timed(from + 3 * span, (i) =>
-      raw.run({ organizationId: org(i), actorUserId: user(i), targetUserId: user(i) }),
+      raw.run({
+        organizationId: org(i),
+        actorUserId: user(i),
+        targetUserId: user(i),
+        targetMembershipId: uuidFor(`${s.name}:m:member:${i}`),
+      }),
     );
     return { operations: n, createCallerLeaveMs, serviceLeaveMs, injectLeaveMs, rawLeaveMs };
   } finally {

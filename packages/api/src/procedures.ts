@@ -140,6 +140,47 @@ export function requireRole(procedure: ScopedProcedure) {
 }
 
 /**
+ * A membership change whose access is decided under the organization lock (`members.leave`,
+ * `members.remove`). Before the lock, only what needs no database: a key's organization, and the scope
+ * part of the allowlist (scopes never change), or SESSION_REQUIRED for a people-only row. The rest — the
+ * caller's active membership (ORGANIZATION_NOT_FOUND), the allowlist's roles, a key's revocation, expiry
+ * and its person's role of now — is checked by `lockOrganizationForMembershipChange` on what it reads in
+ * the round trip that takes the lock: one check on fresh state, where `requireRole` checks before the
+ * lock and the service again after it. The handler passes `ctx.rule` on to the service.
+ */
+export function requireRoleUnderLock<P extends 'members.leave' | 'members.remove'>(
+  procedure: P,
+): PeopleOnly<P> extends true ? ReturnType<typeof lockGuardedPerson> : ReturnType<typeof lockGuarded>;
+export function requireRoleUnderLock(procedure: 'members.leave' | 'members.remove') {
+  const rule: AccessRule = ACCESS_RULES[procedure];
+  return rule.apiKeyScope ? lockGuarded(rule) : lockGuardedPerson(rule);
+}
+
+function lockGuarded(rule: AccessRule) {
+  return authedProcedure.input(z.object({ organizationId: id })).use(({ ctx, input, next }) => {
+    if (ctx.caller.type === 'apiKey') {
+      if (ctx.caller.organizationId !== input.organizationId) throw new RosterError('ORGANIZATION_NOT_FOUND');
+      assertApiKeyScope(ctx.caller, rule);
+    }
+    return next({ ctx: { rule } });
+  });
+}
+
+function lockGuardedPerson(rule: AccessRule) {
+  return lockGuarded(rule).use(({ ctx, next }) => next({ ctx: { caller: ctx.caller as UserCaller } }));
+}
+
+/** The scope part of an allowlist, for a key: SESSION_REQUIRED (a people-only row) or INSUFFICIENT_SCOPE. */
+export function assertApiKeyScope(caller: ApiKeyCaller, rule: AccessRule): void {
+  if (!rule.apiKeyScope) throw new RosterError('SESSION_REQUIRED');
+  if (rule.apiKeyScope !== 'any' && !caller.scopes.includes(rule.apiKeyScope)) {
+    throw new RosterError('INSUFFICIENT_SCOPE', `This API key lacks the ${rule.apiKeyScope} scope`, {
+      details: { requiredScope: rule.apiKeyScope },
+    });
+  }
+}
+
+/**
  * The allowlist check behind `requireRole`, for guards that resolve the organization some other way
  * (`invitations.revoke` finds it from the invitation, `organizations.bySlug` from the slug).
  */
@@ -149,11 +190,7 @@ export function assertAccess(
 ): void {
   const actor = accessActorOf(ctx);
   const refusal = actor ? accessRefusal(actor, rule) : 'INSUFFICIENT_ROLE';
-  if (refusal === 'INSUFFICIENT_SCOPE') {
-    throw new RosterError('INSUFFICIENT_SCOPE', `This API key lacks the ${rule.apiKeyScope} scope`, {
-      details: { requiredScope: rule.apiKeyScope },
-    });
-  }
+  if (refusal === 'INSUFFICIENT_SCOPE' && ctx.caller.type === 'apiKey') assertApiKeyScope(ctx.caller, rule);
   if (refusal === 'INSUFFICIENT_ROLE' && ctx.caller.type === 'apiKey') assertApiKeyRole(ctx.apiKeyRole, rule);
   if (refusal === 'INSUFFICIENT_ROLE') {
     throw new RosterError('INSUFFICIENT_ROLE', undefined, { details: { allowedRoles: rule.roles } });

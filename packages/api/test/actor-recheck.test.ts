@@ -209,3 +209,37 @@ describe('an API key revoked after it authenticated', () => {
     );
   });
 });
+
+describe('an API key that expired after it authenticated', () => {
+  it('members.remove: refused with API_KEY_EXPIRED under the lock, the member untouched; an unexpired key removes', async () => {
+    const { organization, member, key } = await world();
+    await t.db
+      .updateTable('api_keys')
+      .set({ expires_at: sql<Date>`now() - interval '1 second'` })
+      .where('id', '=', key.id)
+      .execute();
+    expect(
+      await refusalLeavingStateUnchanged(t.db, organization.id, () =>
+        callerFor(t.db, key).members.remove({
+          organizationId: organization.id,
+          memberId: member.membership.id,
+        }),
+      ),
+    ).toBe('API_KEY_EXPIRED');
+
+    // The allowed path: a key expiring in an hour still removes.
+    const other = await world();
+    await t.db
+      .updateTable('api_keys')
+      .set({ expires_at: sql<Date>`now() + interval '1 hour'` })
+      .where('id', '=', other.key.id)
+      .execute();
+    await callerFor(t.db, other.key).members.remove({
+      organizationId: other.organization.id,
+      memberId: other.member.membership.id,
+    });
+    expect(
+      (await organizationState(t.db, other.organization.id)).memberships[other.member.membership.id],
+    ).toMatchObject({ status: 'removed', removalReason: 'removed' });
+  });
+});

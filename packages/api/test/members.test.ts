@@ -157,7 +157,7 @@ describe('members.leave', () => {
     expect(await organizationState(t.db, organization.id)).toEqual(afterLeave);
   });
 
-  it('runs in one transaction of at most 8 statements, counting BEGIN, the guard, the lock and COMMIT', async () => {
+  it('runs in one transaction of 4 statements: BEGIN, the lock with the read under it, the write, COMMIT', async () => {
     const organization = await createOrganization(t.db);
     const member = await addMember(t.db, organization.id, 'member');
     const key = await createApiKeyRow(t.db, { organizationId: organization.id, createdBy: member.user.id });
@@ -169,11 +169,13 @@ describe('members.leave', () => {
     statements = [];
     await callerFor(t.db, member.user).members.leave({ organizationId: organization.id });
     const sent = statements.map((s) => s.trim().toLowerCase());
-    // Kysely logs BEGIN and COMMIT too: one transaction, and 7 statements in all today.
-    expect(sent.filter((s) => s === 'begin')).toHaveLength(1);
-    expect(sent.filter((s) => s === 'commit')).toHaveLength(1);
-    expect(sent.length).toBeLessThanOrEqual(8);
-    expect(sent.some((s) => /for no key update/i.test(s))).toBe(true);
+    // Kysely logs BEGIN and COMMIT too: one transaction; the access check is the read under the lock (no
+    // statement before BEGIN), and the audit row and the outbox event are written with the change.
+    expect(sent).toHaveLength(4);
+    expect(sent[0]).toBe('begin');
+    expect(sent[1]).toMatch(/roster_lock_membership_change/);
+    expect(sent[2]).toMatch(/update memberships[\s\S]*insert into audit_log[\s\S]*insert into outbox_events/);
+    expect(sent[3]).toBe('commit');
     // Within that budget the leave did all of its work.
     const state = await organizationState(t.db, organization.id, [member.user.id]);
     expect(state.memberships[member.membership.id]).toEqual({
@@ -195,6 +197,51 @@ describe('members.leave', () => {
       },
     ]);
     expect(state.outbox).toEqual([{ type: 'member.removed', membershipId: member.membership.id }]);
+  });
+
+  it('removes in the same 4 statements, by an admin and by an API key, with the access check under the lock', async () => {
+    const organization = await createOrganization(t.db);
+    const admin = await addMember(t.db, organization.id, 'admin');
+    const first = await addMember(t.db, organization.id, 'member');
+    const second = await addMember(t.db, organization.id, 'viewer');
+    const key = await createApiKeyRow(t.db, {
+      organizationId: organization.id,
+      createdBy: admin.user.id,
+      scopes: ['members:write'],
+    });
+    for (const [who, target] of [
+      [admin.user, first],
+      [key, second],
+    ] as const) {
+      statements = [];
+      await callerFor(t.db, who).members.remove({
+        organizationId: organization.id,
+        memberId: target.membership.id,
+      });
+      const sent = statements.map((s) => s.trim().toLowerCase());
+      expect(sent).toHaveLength(4);
+      expect(sent[1]).toMatch(/roster_lock_membership_change/);
+    }
+    const state = await organizationState(t.db, organization.id);
+    expect(state.memberships[first.membership.id]).toMatchObject({
+      status: 'removed',
+      removedBy: admin.user.id,
+    });
+    expect(state.memberships[second.membership.id]).toMatchObject({ status: 'removed', removedBy: null });
+    expect(state.audit).toEqual([
+      {
+        action: 'member.removed',
+        actorUserId: admin.user.id,
+        actorApiKeyId: null,
+        targetMembershipId: first.membership.id,
+      },
+      {
+        action: 'member.removed',
+        actorUserId: null,
+        actorApiKeyId: key.id,
+        targetMembershipId: second.membership.id,
+      },
+    ]);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Role } from '@roster/db';
+import type { OrganizationStatus, Role } from '@roster/db';
 import { sql } from 'kysely';
 import { type Db, KEYSET_TIME_FORMAT } from './db';
 
@@ -7,42 +7,62 @@ export interface MembershipChangeState {
   /** The acting person's active membership; null for API keys or when it is no longer active. */
   actor: { id: string; role: Role } | null;
   /**
-   * For an API key actor: the key is still live (not revoked) in this organization. A key revoked by
-   * its creator's leave after the request authenticated is caught here, under the lock.
+   * For an API key actor: the key, when it is still live (not revoked) in this organization — whom it
+   * acts for, that person's active role now (see `apiKeyRole`) and whether it has expired since. A key
+   * revoked by its creator's leave after the request authenticated is caught here, under the lock.
    */
-  actorApiKeyLive: boolean;
-  /** For a live API key actor: whom it acts for, and that person's active role now (see `apiKeyRole`). */
-  actorApiKey: ApiKeyActsFor | null;
+  actorApiKey: (ApiKeyActsFor & { expired: boolean }) | null;
   /** The membership being changed, when it is active in this organization. */
   target: { id: string; role: Role; userId: string } | null;
   /** When the actor is the target (a leave): their most recently joined other active organization. */
   nextOrganization: { id: string; slug: string } | null;
 }
 
+export interface LockedOrganization {
+  id: string;
+  slug: string;
+  name: string;
+  status: OrganizationStatus;
+  deletion_scheduled_at: Date | null;
+  deletion_due_at: Date | null;
+  deletion_due: boolean;
+}
+
 /**
- * Everything a membership change decides on, in one statement: the active owner count, the actor's
- * and the target's active memberships and, for a leave, where the leaver goes next (looked up only
- * when the actor is the target, `a.id = t.id`, so removing someone else skips it). Run it after
- * `lockOrganization`: in READ COMMITTED each statement takes a fresh snapshot, so this one sees every
- * change committed before the lock was granted.
+ * Locks the organization row and reads everything a membership change decides on, in ONE round trip:
+ * the `roster_lock_membership_change` function (migration 2026-11-30T0700) takes the lock (`FOR NO KEY
+ * UPDATE`) in one statement and reads in the next, with a snapshot taken after the lock was granted,
+ * so the read sees every change committed before (READ COMMITTED). It reads the active owner count, the
+ * actor's and the target's active memberships, the acting key, and — for a leave, when the actor is
+ * the target — where the leaver goes next. The lock is taken only for a caller who may be there
+ * (`locked`); `organization` is null when the organization does not exist.
+ * `targetMembershipId` null: the target is the actor's own membership.
  */
-export async function readMembershipChangeState(
+export async function lockForMembershipChange(
   trx: Db,
   params: {
     organizationId: string;
     actorUserId: string | null;
-    /** The acting API key, re-checked for revocation in the same statement. */
-    actorApiKeyId?: string | null;
-    targetMembershipId: string;
-    nextOrganizationForUserId?: string | null;
+    actorApiKeyId: string | null;
+    targetMembershipId: string | null;
+    withNextOrganization: boolean;
   },
-): Promise<MembershipChangeState> {
+): Promise<MembershipChangeState & { locked: boolean; organization: LockedOrganization | null }> {
   const { organizationId } = params;
   const result = await sql<{
+    locked: boolean;
+    organization_found: boolean;
+    organization_slug: string | null;
+    organization_name: string | null;
+    organization_status: OrganizationStatus | null;
+    deletion_scheduled_at: Date | null;
+    deletion_due_at: Date | null;
+    deletion_due: boolean;
     active_owner_count: number;
     actor_id: string | null;
     actor_role: Role | null;
     actor_api_key_id: string | null;
+    actor_api_key_expired: boolean;
     actor_api_key_acts_for: string | null;
     actor_api_key_person_role: Role | null;
     target_id: string | null;
@@ -51,42 +71,33 @@ export async function readMembershipChangeState(
     next_id: string | null;
     next_slug: string | null;
   }>`
-    select
-      (select count(*)::int from memberships
-        where organization_id = ${organizationId} and status = 'active' and role = 'owner') as active_owner_count,
-      a.id as actor_id, a.role as actor_role, k.id as actor_api_key_id,
-      case when k.organization_owned_at is null then k.created_by end as actor_api_key_acts_for,
-      kp.role as actor_api_key_person_role,
-      t.id as target_id, t.role as target_role, t.user_id as target_user_id,
-      n.id as next_id, n.slug as next_slug
-    from (select 1) as one
-    left join memberships a
-      on a.organization_id = ${organizationId} and a.user_id = ${params.actorUserId}::uuid and a.status = 'active'
-    left join api_keys k
-      on k.id = ${params.actorApiKeyId ?? null}::uuid and k.organization_id = ${organizationId} and k.revoked_at is null
-    left join memberships kp
-      on kp.organization_id = ${organizationId} and kp.user_id = k.created_by and kp.status = 'active'
-        and k.organization_owned_at is null
-    left join memberships t
-      on t.organization_id = ${organizationId} and t.id = ${params.targetMembershipId}::uuid and t.status = 'active'
-    left join lateral (
-      select o.id, o.slug
-      from memberships m join organizations o on o.id = m.organization_id
-      where m.user_id = ${params.nextOrganizationForUserId ?? null}::uuid and a.id = t.id
-        and m.status = 'active' and m.organization_id <> ${organizationId}
-      order by m.created_at desc, m.id desc
-      limit 1
-    ) n on true
+    select * from roster_lock_membership_change(${organizationId}::uuid, ${params.actorUserId}::uuid,
+      ${params.actorApiKeyId}::uuid, ${params.targetMembershipId}::uuid, ${params.withNextOrganization}::boolean)
   `.execute(trx);
   const row = result.rows[0];
-  if (!row) throw new Error('readMembershipChangeState returned no row');
+  if (!row) throw new Error('roster_lock_membership_change returned no row');
   return {
+    locked: row.locked,
+    organization: row.organization_found
+      ? {
+          id: organizationId,
+          slug: row.organization_slug as string,
+          name: row.organization_name as string,
+          status: row.organization_status as OrganizationStatus,
+          deletion_scheduled_at: row.deletion_scheduled_at,
+          deletion_due_at: row.deletion_due_at,
+          deletion_due: row.deletion_due,
+        }
+      : null,
     activeOwnerCount: Number(row.active_owner_count),
     actor: row.actor_id && row.actor_role ? { id: row.actor_id, role: row.actor_role } : null,
-    actorApiKeyLive: row.actor_api_key_id !== null,
     actorApiKey:
       row.actor_api_key_id !== null
-        ? { actsForUserId: row.actor_api_key_acts_for, personRole: row.actor_api_key_person_role }
+        ? {
+            actsForUserId: row.actor_api_key_acts_for,
+            personRole: row.actor_api_key_person_role,
+            expired: row.actor_api_key_expired,
+          }
         : null,
     target:
       row.target_id && row.target_role && row.target_user_id

@@ -3,7 +3,7 @@ import type { ApiKeyCaller, UserCaller } from '../context';
 import { RosterError } from '../errors';
 import { type AccessRule, assertApiKeyRole } from '../procedures';
 import type { Db } from '../queries/db';
-import { type ApiKeyActsFor, readActorAccess, readMembershipChangeState } from '../queries/memberships';
+import { type ApiKeyActsFor, lockForMembershipChange, readActorAccess } from '../queries/memberships';
 import { lockOrganization } from '../queries/organizations';
 import { apiKeyRole, type EndMembershipFacts, type RuleActor } from '../rules';
 
@@ -81,40 +81,59 @@ export async function lockOrganizationForActor(
 export type MembershipActor = { type: 'user'; userId: string } | { type: 'apiKey'; apiKeyId: string };
 
 /**
- * The first two statements of every membership change (leave, remove, role change, ownership transfer):
- * lock the organization, then read the actor, the target membership and the owner count under the lock
- * (and, for a leave, where the actor goes next). An API key that authenticated before the lock but was
- * revoked since (by its creator's leave or removal) is INVALID_API_KEY, and a key whose person's role no
- * longer allows `rule` is INSUFFICIENT_ROLE (the same re-check as `lockOrganizationForActor`). `actorFacts`
- * is the actor as the refusal rules take it, with the person's role re-read under the lock.
+ * The first round trip of every membership change (leave, remove, role change, ownership transfer and
+ * offer): lock the organization and read, under the lock, the actor, the target membership and the
+ * owner count (and, for a leave, where the actor goes next) — one call of `lockForMembershipChange`.
+ * Then the actor is checked on that fresh read, the same checks for every change:
+ * - a person who is no longer an active member: ORGANIZATION_NOT_FOUND;
+ * - a key revoked since it authenticated (by its creator's leave or removal, or by hand):
+ *   INVALID_API_KEY; expired since: API_KEY_EXPIRED; acting for a person whose role no longer allows
+ *   `rule`: INSUFFICIENT_ROLE (`apiKeyRole`);
+ * - with `checkPeople`, a person acting on someone else's membership is held to `rule`'s allowlist
+ *   (`requireRoleUnderLock` leaves that check to here); otherwise the domain rules judge people.
+ * `membershipId` null: the target is the actor's own membership. `actorFacts` is the actor as the
+ * refusal rules take it, with the person's role read under the lock.
  */
 export async function lockOrganizationForMembershipChange(
   trx: Db,
   params: {
     organizationId: string;
     actor: MembershipActor;
-    /** The procedure's allowlist: API keys are held to it again; people are judged by the domain rules. */
+    /** The procedure's allowlist: API keys are held to it again; people too with `checkPeople`. */
     rule: AccessRule;
-    membershipId: string;
+    /** The membership to change; null: the actor's own (a leave). */
+    membershipId: string | null;
     /** Also read the actor's next organization (a leave). */
     withNextOrganization?: boolean;
+    /** Hold a person acting on another member to `rule`'s allowlist too (`requireRoleUnderLock`). */
+    checkPeople?: boolean;
   },
 ) {
-  const organization = await lockOrganization(trx, params.organizationId);
-  if (!organization) throw new RosterError('ORGANIZATION_NOT_FOUND');
   const actorUserId = params.actor.type === 'user' ? params.actor.userId : null;
-  const state = await readMembershipChangeState(trx, {
+  const { locked, organization, ...state } = await lockForMembershipChange(trx, {
     organizationId: params.organizationId,
     actorUserId,
     actorApiKeyId: params.actor.type === 'apiKey' ? params.actor.apiKeyId : null,
     targetMembershipId: params.membershipId,
-    nextOrganizationForUserId: params.withNextOrganization ? actorUserId : null,
+    withNextOrganization: params.withNextOrganization ?? false,
   });
+  if (!organization) throw new RosterError('ORGANIZATION_NOT_FOUND');
   if (params.actor.type === 'apiKey') {
+    if (state.actorApiKey?.expired) throw new RosterError('API_KEY_EXPIRED');
     assertActorStillAllowed(params.actor, { role: null, apiKey: state.actorApiKey }, params.rule, {
       checkPeople: false,
     });
+  } else {
+    if (!state.actor) throw new RosterError('ORGANIZATION_NOT_FOUND');
+    const changesOwn = state.target !== null && state.target.id === state.actor.id;
+    if (params.checkPeople && !changesOwn) {
+      assertActorStillAllowed(params.actor, { role: state.actor.role, apiKey: null }, params.rule, {
+        checkPeople: true,
+      });
+    }
   }
+  // Allowed now but not when the lock was asked for (they joined in between): nothing was locked.
+  if (!locked) throw new RosterError('CONCURRENT_CHANGE');
   const actorFacts: EndMembershipFacts['actor'] =
     params.actor.type === 'apiKey' ? { type: 'apiKey' } : { type: 'user', role: state.actor?.role ?? null };
   return { organization, state, actorFacts };

@@ -1,7 +1,6 @@
 import type { Database, Role } from '@roster/db';
 import type { Kysely } from 'kysely';
 import { RosterError } from '../errors';
-import { insertAuditEntryAndEvent } from '../queries/audit';
 import { endMembershipAndRevokeAccess } from '../queries/end-membership';
 import { ACCESS_RULES, endMembershipRefusal } from '../rules';
 import { lockOrganizationForMembershipChange, type MembershipActor } from './actor';
@@ -10,8 +9,8 @@ export interface EndMembershipParams {
   organizationId: string;
   /** Who acts: a person (by user id) or an API key. */
   actor: MembershipActor;
-  /** The membership to end. For a leave, the actor's own. */
-  membershipId: string;
+  /** The membership to end; null: the actor's own (a leave). */
+  membershipId: string | null;
   /** `leave`: the actor ends their own membership; `remove`: they end someone else's (or their own, which is a leave). */
   kind: 'leave' | 'remove';
   /** Keep the API keys the member created in the organization (removals only). */
@@ -30,15 +29,18 @@ export interface EndMembershipResult {
 }
 
 /**
- * Ends a membership — a leave or a removal — in ONE transaction of five statements:
- * 1. lock the organization row (membership changes of an organization run one at a time);
- * 2. re-read the actor's and the target's active memberships and the active owner count under the
- *    lock (the guard ran before the lock; this re-check is what makes "never ownerless" race-safe);
- * 3. decide with the pure rules (`endMembershipRefusal`), refusing with a typed reason;
- * 4. soft-delete the membership and revoke the member's API keys, active-organization pointers and
- *    pending invitations in that organization (one statement);
- * 5. write the audit entry and the `member.removed` outbox event (one statement).
- * Shared by `members.leave` and `members.remove`; also usable in-process by products.
+ * Ends a membership — a leave or a removal — in ONE transaction of two statements:
+ * 1. lock the organization row and read, under the lock, the actor's and the target's active
+ *    memberships and the active owner count (`lockOrganizationForMembershipChange`, one round trip);
+ *    the caller's access is checked there, on that fresh read (membership changes of an organization
+ *    run one at a time, so "never ownerless" is race-safe);
+ * 2. decide with the pure rules (`endMembershipRefusal`), refusing with a typed reason; then, in one
+ *    statement, soft-delete the membership, revoke the member's API keys, active-organization pointers,
+ *    pending invitations and ownership offers in that organization, and write the audit entry and the
+ *    `member.removed` outbox event.
+ * With BEGIN and COMMIT, four round trips. Shared by `members.leave` and `members.remove`; also usable
+ * in-process by products (the access check included: a person removing someone else is held to the
+ * `members.remove` allowlist, a key to its scope's).
  */
 export async function endMembership(
   db: Kysely<Database>,
@@ -50,8 +52,10 @@ export async function endMembership(
     const { organization, state, actorFacts } = await lockOrganizationForMembershipChange(trx, {
       organizationId: params.organizationId,
       actor: params.actor,
-      // An API key can only remove (it has no membership to leave): it is held to that allowlist again.
+      // A removal of someone else is held to the members.remove allowlist; an API key can only remove
+      // (it has no membership to leave).
       rule: ACCESS_RULES['members.remove'],
+      checkPeople: true,
       membershipId: params.membershipId,
       withNextOrganization: true,
     });
@@ -70,6 +74,7 @@ export async function endMembership(
     if (kind === 'leave' && !isSelf) throw new RosterError('MEMBER_NOT_FOUND');
 
     const reason = kind === 'leave' ? 'left' : 'removed';
+    const actorApiKeyId = params.actor.type === 'apiKey' ? params.actor.apiKeyId : null;
     const revoked = await endMembershipAndRevokeAccess(trx, {
       organizationId: params.organizationId,
       membershipId: target.id,
@@ -78,43 +83,22 @@ export async function endMembership(
       removedBy: actorUserId,
       // Leaving always revokes the leaver's keys: keepApiKeys is for an admin removing someone.
       keepApiKeys: kind === 'remove' && params.keepApiKeys === true,
-    });
-    if (!revoked) throw new RosterError('MEMBER_NOT_FOUND');
-
-    const actorApiKeyId = params.actor.type === 'apiKey' ? params.actor.apiKeyId : null;
-    await insertAuditEntryAndEvent(
-      trx,
-      {
-        organizationId: params.organizationId,
+      audit: {
         action: kind === 'leave' ? 'member.left' : 'member.removed',
         actorUserId,
         actorApiKeyId,
-        targetUserId: target.userId,
-        targetMembershipId: target.id,
-        metadata: {
-          role: target.role,
-          revoked: {
-            apiKeyIds: revoked.apiKeyIds,
-            invitationIds: revoked.invitationIds,
-            sessionsCleared: revoked.sessionsCleared,
-          },
-          // Kept through the removal: now the organization's own keys.
-          ...(revoked.keptApiKeyIds.length > 0 ? { keptApiKeyIds: revoked.keptApiKeyIds } : {}),
-        },
+        metadata: { role: target.role },
       },
-      {
-        type: 'member.removed',
-        payload: {
-          organizationId: params.organizationId,
-          membershipId: target.id,
-          userId: target.userId,
-          role: target.role,
-          reason,
-          actor: { userId: actorUserId, apiKeyId: actorApiKeyId },
-          revoked: { apiKeys: revoked.apiKeyIds.length, invitations: revoked.invitationIds.length },
-        },
+      event: {
+        organizationId: params.organizationId,
+        membershipId: target.id,
+        userId: target.userId,
+        role: target.role,
+        reason,
+        actor: { userId: actorUserId, apiKeyId: actorApiKeyId },
       },
-    );
+    });
+    if (!revoked) throw new RosterError('MEMBER_NOT_FOUND');
     return {
       organizationId: params.organizationId,
       membershipId: target.id,

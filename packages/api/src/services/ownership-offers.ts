@@ -2,8 +2,7 @@ import type { Database } from '@roster/db';
 import type { Kysely } from 'kysely';
 import { RosterError } from '../errors';
 import { insertAuditEntryAndEvent } from '../queries/audit';
-import { readMembershipChangeState, setMembershipRole } from '../queries/memberships';
-import { lockOrganization } from '../queries/organizations';
+import { lockForMembershipChange, setMembershipRole } from '../queries/memberships';
 import { findOwnershipOffer, lockOwnershipOffer, resolveOwnershipOffer } from '../queries/ownership-offers';
 import { acceptOwnershipRefusal } from '../rules';
 
@@ -25,14 +24,18 @@ export async function answerOwnershipOffer(
   const organizationId = found.organization_id;
   return db.transaction().execute(async (trx) => {
     // Lock order: organization first, then the offer (a leave voids offers under the organization lock).
-    const organization = await lockOrganization(trx, organizationId);
-    const offer = await lockOwnershipOffer(trx, params.offerId);
-    if (!organization || !offer) throw new RosterError('OWNERSHIP_OFFER_NOT_FOUND');
-    const state = await readMembershipChangeState(trx, {
+    // The offerer's membership is read under the organization lock, with the caller's.
+    const { locked, organization, ...state } = await lockForMembershipChange(trx, {
       organizationId,
       actorUserId: params.userId,
-      targetMembershipId: offer.offered_by_membership_id,
+      actorApiKeyId: null,
+      targetMembershipId: found.offered_by_membership_id,
+      withNextOrganization: false,
     });
+    const offer = organization ? await lockOwnershipOffer(trx, params.offerId) : undefined;
+    if (!organization || !offer) throw new RosterError('OWNERSHIP_OFFER_NOT_FOUND');
+    // Allowed now but not when the lock was asked for (they joined in between): nothing was locked.
+    if (!locked && state.actor) throw new RosterError('CONCURRENT_CHANGE');
     const refusal = acceptOwnershipRefusal({
       kind: params.answer,
       offer: {

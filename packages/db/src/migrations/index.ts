@@ -10,6 +10,7 @@ import * as webhookConsumer from './2026-11-30T0500-webhook-consumer';
 import * as memberSearch from './2026-11-30T0600-1-member-search';
 import * as apiKeyExpiry from './2026-11-30T0600-2-api-key-expiry';
 import * as auditFilters from './2026-11-30T0600-3-audit-filters';
+import * as membershipChangeLock from './2026-11-30T0700-membership-change-lock';
 
 /**
  * Every migration, by name. Names are date-prefixed so they sort in the order they apply.
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T0600-1-member-search': memberSearch,
   '2026-11-30T0600-2-api-key-expiry': apiKeyExpiry,
   '2026-11-30T0600-3-audit-filters': auditFilters,
+  '2026-11-30T0700-membership-change-lock': membershipChangeLock,
 };

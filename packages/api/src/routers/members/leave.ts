@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requireRole } from '../../procedures';
+import { requireRoleUnderLock } from '../../procedures';
 import { endMembership } from '../../services/end-membership';
 import { id, slug } from '../../validation';
 
@@ -15,7 +15,7 @@ export const leaveOutput = z.object({
  * (AT_LEAST_ONE_OWNER_REQUIRED) and in an organization scheduled for deletion. Answers where the
  * client goes next: the caller's most recently joined other active organization, or null.
  */
-export const leave = requireRole('members.leave')
+export const leave = requireRoleUnderLock('members.leave')
   .meta({
     openapi: {
       method: 'DELETE',
@@ -36,11 +36,11 @@ export const leave = requireRole('members.leave')
   .input(leaveInput)
   .output(leaveOutput)
   .mutation(async ({ ctx, input }) => {
-    // requireRole without an API key scope lets only people through: ctx.caller is a person.
+    // A people-only row: ctx.caller is a person. Their membership is found (and checked) under the lock.
     const result = await endMembership(ctx.db, {
       organizationId: input.organizationId,
       actor: ctx.caller,
-      membershipId: ctx.membership.id,
+      membershipId: null,
       kind: 'leave',
     });
     return { organizationId: result.organizationId, nextOrganization: result.nextOrganization };

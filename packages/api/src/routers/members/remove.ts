@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { assertAccess, orgProcedure } from '../../procedures';
-import { ACCESS_RULES } from '../../rules';
+import { requireRoleUnderLock } from '../../procedures';
 import { endMembership } from '../../services/end-membership';
 import { id } from '../../validation';
 
@@ -20,9 +19,11 @@ export const removeMemberInput = z.strictObject({
 
 /**
  * Removes a member: owners may remove anyone, admins (and API keys with members:write) members and
- * viewers. Removing your own membership is a leave (any role may do it; keys are revoked).
+ * viewers. Removing your own membership is a leave (any role may do it; keys are revoked). The
+ * `members.remove` allowlist is checked under the organization lock (`requireRoleUnderLock`), where a
+ * removal of oneself is told from a removal of someone else.
  */
-export const remove = orgProcedure
+export const remove = requireRoleUnderLock('members.remove')
   .meta({
     openapi: {
       method: 'DELETE',
@@ -47,11 +48,6 @@ export const remove = orgProcedure
   })
   .input(removeMemberInput)
   .output(removeMemberOutput)
-  .use(({ ctx, input, next }) => {
-    const removesSelf = ctx.caller.type === 'user' && ctx.membership?.id === input.memberId;
-    if (!removesSelf) assertAccess(ctx, ACCESS_RULES['members.remove']);
-    return next();
-  })
   .mutation(async ({ ctx, input }) => {
     const result = await endMembership(ctx.db, {
       organizationId: input.organizationId,
