@@ -267,9 +267,10 @@ describe.skipIf(!onPostgres)('faults (postgres)', () => {
     });
   });
 
-  it('remove blocked after its first write (a row lock from another session), then its backend killed -> all or nothing', async () => {
+  it('remove blocked inside its write statement (a row lock from another session), then its backend killed -> all or nothing', async () => {
     // No test hook: another session locks the target's user row, which the audit insert's foreign key
-    // check needs, so the removal stops after marking the membership removed; then we kill its backend.
+    // check needs, so the removal's one write statement stops after marking the membership removed and
+    // revoking (the check runs at the end of the statement); then we kill its backend.
     const serverDb = createDatabase({ url: t.url, lockTimeoutMs: 10_000 });
     const { app, base } = await serve(serverDb);
     const blocker = new pg.Client({ connectionString: t.url });
@@ -287,7 +288,8 @@ describe.skipIf(!onPostgres)('faults (postgres)', () => {
         'POST',
       );
       // Wait until the removal's backend is blocked on our lock, having already updated the membership.
-      const [blockedPid] = await waitForLockWaiters(blocker, 1, '%insert into audit_log%');
+      // (pg_stat_activity keeps the first 1 kB of a statement's text: the write's opening CTE.)
+      const [blockedPid] = await waitForLockWaiters(blocker, 1, '%with ended as%update memberships%');
       expect(blockedPid).toBeDefined();
       figures.faultsInjected++;
       figures.requestsDuringFaults++;
@@ -368,11 +370,13 @@ describe.skipIf(!onPostgres)('faults (postgres)', () => {
 
     const post = (userId: string, path: string, input: unknown) => trpc(base, userId, path, input, 'POST');
 
-    // Hook points inside the one transaction: after the organization lock, after the membership was
-    // marked removed (before the audit entry and event), and right before COMMIT.
+    // Hook points inside the one transaction: before the lock (with the read under it), after it —
+    // before the one statement that writes the membership, the revocations, the audit entry and the
+    // event (one statement is all or nothing by itself; the test above kills one in the middle) — and
+    // right before COMMIT.
     const hookPoints = [
-      { name: 'before the membership update', match: /update\s+memberships/i },
-      { name: 'after the membership update, before the audit entry', match: /insert\s+into\s+audit_log/i },
+      { name: 'before the organization lock', match: /roster_lock_membership_change/i },
+      { name: 'after the lock, before the write', match: /update\s+memberships/i },
       { name: 'before COMMIT', match: /^\s*commit\b/i },
     ];
 

@@ -133,67 +133,22 @@ export interface ApiKeyActsFor {
   personRole: Role | null;
 }
 
-export interface ActorAccessState {
-  /** The acting person's active role in the organization; null when not (or no longer) a member. */
-  role: Role | null;
-  /** The acting API key is live (not revoked) in the organization. */
-  apiKeyLive: boolean;
-  /** For a live API key: whom it acts for, and their role now. */
-  apiKey: ApiKeyActsFor | null;
-  /** When asked with `memberEmail`: a user with that email is an active member. */
-  emailIsActiveMember: boolean;
+/**
+ * Whether a user with this email is an active member of the organization (invitations.create refuses
+ * with ALREADY_MEMBER). Run it under the organization lock: a fresh snapshot.
+ */
+export async function isActiveMemberEmail(trx: Db, organizationId: string, email: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select('m.id')
+    .where('m.organization_id', '=', organizationId)
+    .where('m.status', '=', 'active')
+    .where('u.email', '=', email)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
-/**
- * The actor's access re-read in one statement, after `lockOrganization` (fresh snapshot): the person's
- * active role, or whether the API key is still live; optionally whether an email is already a member.
- * What the guard read before the lock may have ended since — a leave, a removal, a key revocation.
- */
-export async function readActorAccess(
-  trx: Db,
-  params: {
-    organizationId: string;
-    actorUserId: string | null;
-    actorApiKeyId: string | null;
-    memberEmail?: string | null;
-  },
-): Promise<ActorAccessState> {
-  const { organizationId } = params;
-  const result = await sql<{
-    actor_role: Role | null;
-    api_key_id: string | null;
-    api_key_acts_for: string | null;
-    api_key_person_role: Role | null;
-    email_is_member: boolean;
-  }>`
-    select
-      (select role from memberships
-        where organization_id = ${organizationId} and user_id = ${params.actorUserId}::uuid
-          and status = 'active') as actor_role,
-      k.id as api_key_id,
-      case when k.organization_owned_at is null then k.created_by end as api_key_acts_for,
-      (select role from memberships
-        where organization_id = ${organizationId} and user_id = k.created_by
-          and k.organization_owned_at is null and status = 'active') as api_key_person_role,
-      exists (select 1 from memberships m join users u on u.id = m.user_id
-        where m.organization_id = ${organizationId} and m.status = 'active'
-          and u.email = ${params.memberEmail ?? null}::text) as email_is_member
-    from (select 1) as one
-    left join api_keys k
-      on k.id = ${params.actorApiKeyId}::uuid and k.organization_id = ${organizationId} and k.revoked_at is null
-  `.execute(trx);
-  const row = result.rows[0];
-  if (!row) throw new Error('readActorAccess returned no row');
-  return {
-    role: row.actor_role,
-    apiKeyLive: row.api_key_id !== null,
-    apiKey:
-      row.api_key_id !== null
-        ? { actsForUserId: row.api_key_acts_for, personRole: row.api_key_person_role }
-        : null,
-    emailIsActiveMember: row.email_is_member === true,
-  };
-}
 /**
  * One page of active members in (created_at, id) order, starting after `after`. Reads `limit + 1`
  * rows to know whether another page follows. Uses the partial index memberships_active_keyset_idx.

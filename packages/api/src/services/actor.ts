@@ -3,8 +3,7 @@ import type { ApiKeyCaller, UserCaller } from '../context';
 import { RosterError } from '../errors';
 import { type AccessRule, assertApiKeyRole } from '../procedures';
 import type { Db } from '../queries/db';
-import { type ApiKeyActsFor, lockForMembershipChange, readActorAccess } from '../queries/memberships';
-import { lockOrganization } from '../queries/organizations';
+import { type ApiKeyActsFor, isActiveMemberEmail, lockForMembershipChange } from '../queries/memberships';
 import { apiKeyRole, type EndMembershipFacts, type RuleActor } from '../rules';
 
 /**
@@ -43,9 +42,11 @@ function assertActorStillAllowed(
 
 /**
  * Locks the organization (serializing with leaves, removals and role changes) and re-checks the actor
- * after the lock — two statements. For mutations whose guard ran before the lock: without the re-check,
- * a request that authenticated just before its actor's leave committed would still act after it.
- * With `memberEmail`, the same statement also reads whether that email is already an active member.
+ * on what it reads under the lock — one round trip (`lockForMembershipChange`, the lock every membership
+ * change takes too). For mutations whose guard ran before the lock: without the re-check, a request
+ * that authenticated just before its actor's leave committed would still act after it. A key expired
+ * since it authenticated is API_KEY_EXPIRED. With `memberEmail`, a second statement under the lock reads
+ * whether that email is already an active member.
  * Returns the fresh role (null for API keys) and the actor as the domain rules see it.
  */
 export async function lockOrganizationForActor(
@@ -55,22 +56,31 @@ export async function lockOrganizationForActor(
   rule: AccessRule,
   options: { memberEmail?: string } = {},
 ) {
-  const organization = await lockOrganization(trx, organizationId);
-  if (!organization) throw new RosterError('ORGANIZATION_NOT_FOUND');
-  const fresh = await readActorAccess(trx, {
+  const { locked, organization, ...state } = await lockForMembershipChange(trx, {
     organizationId,
     actorUserId: caller.type === 'user' ? caller.userId : null,
     actorApiKeyId: caller.type === 'apiKey' ? caller.apiKeyId : null,
-    memberEmail: options.memberEmail ?? null,
+    targetMembershipId: null,
+    withNextOrganization: false,
   });
-  const { role, apiKeyActsForUserId } = assertActorStillAllowed(caller, fresh, rule, { checkPeople: true });
+  if (!organization) throw new RosterError('ORGANIZATION_NOT_FOUND');
+  if (caller.type === 'apiKey' && state.actorApiKey?.expired) throw new RosterError('API_KEY_EXPIRED');
+  const { role, apiKeyActsForUserId } = assertActorStillAllowed(
+    caller,
+    { role: state.actor?.role ?? null, apiKey: state.actorApiKey },
+    rule,
+    { checkPeople: true },
+  );
+  // Allowed now but not when the lock was asked for (they joined in between): nothing was locked.
+  if (!locked) throw new RosterError('CONCURRENT_CHANGE');
   const ruleActor: RuleActor = role ? { type: 'user', role } : { type: 'apiKey' };
   return {
     organization,
     role,
     ruleActor,
     apiKeyActsForUserId,
-    emailIsActiveMember: fresh.emailIsActiveMember,
+    emailIsActiveMember:
+      options.memberEmail !== undefined && (await isActiveMemberEmail(trx, organizationId, options.memberEmail)),
   };
 }
 
