@@ -80,7 +80,8 @@ export async function lockOrganizationForActor(
     ruleActor,
     apiKeyActsForUserId,
     emailIsActiveMember:
-      options.memberEmail !== undefined && (await isActiveMemberEmail(trx, organizationId, options.memberEmail)),
+      options.memberEmail !== undefined &&
+      (await isActiveMemberEmail(trx, organizationId, options.memberEmail)),
   };
 }
 
