@@ -174,7 +174,7 @@ export function restOpenApiDocument(options: OpenApiDocumentOptions = {}): OpenA
       '`cursor` until it is null. Every answer carries `RateLimit-*` headers; 429 carries `Retry-After`.',
     baseUrl: options.serverUrl ?? REST_PREFIX,
     securitySchemes: SECURITY_SCHEMES as never,
-    tags: ['organizations', 'members', 'invitations', 'audit log'],
+    tags: ['organizations', 'members', 'invitations', 'audit log', 'api keys', 'webhooks'],
     paths: { ...EXTRA_REST_PATHS, ...options.extraPaths },
   });
   document.components = {

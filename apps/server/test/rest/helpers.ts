@@ -1,6 +1,7 @@
 import type { Role } from '@roster/db';
 import createClient from 'openapi-fetch';
 import { expect } from 'vitest';
+import { z } from 'zod';
 import { type IdentityTestServer, type SignedUp, seedOrganization, signUp } from '../identity/helpers';
 import type { paths } from './roster-v1';
 
@@ -69,4 +70,66 @@ export async function organizationWithPeople(server: IdentityTestServer, roles: 
     membershipId: org.memberships[person.user.id]!,
   }));
   return { id: org.id, slug: org.slug, members };
+}
+
+interface DocumentedOperation {
+  responses: Record<
+    string,
+    {
+      content?: Record<
+        string,
+        { schema: { allOf?: Array<{ properties?: { code?: { enum?: string[] } } }> } & object }
+      >;
+    }
+  >;
+}
+type RestPath = keyof paths & string;
+type RestVerb = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+const documents = new Map<string, Promise<{ paths: Record<string, Record<string, DocumentedOperation>> }>>();
+
+/** The OpenAPI document the server at `base` serves (fetched once per server). */
+export function servedDocument(base: string) {
+  let document = documents.get(base);
+  if (!document) {
+    document = fetch(`${base}/v1/openapi.json`).then(
+      (res) => res.json() as Promise<{ paths: Record<string, Record<string, DocumentedOperation>> }>,
+    );
+    documents.set(base, document);
+  }
+  return document;
+}
+
+/**
+ * Checks one answer against the document the server serves: the route documents the answer's status; a
+ * success body matches that status's schema (converted with zod's `fromJSONSchema`: types, formats,
+ * required fields, and no field the document does not name, so no secret slips into a list); a 204 has
+ * no body; a refusal's `code` is one of the reasons the document lists under its status.
+ */
+export async function expectDocumented(
+  base: string,
+  route: `${RestVerb} ${RestPath}`,
+  answer: { response: Response; data?: unknown; error?: unknown },
+) {
+  const [method, path] = route.split(' ') as [RestVerb, RestPath];
+  const operation = (await servedDocument(base)).paths[path]?.[method.toLowerCase()];
+  expect(operation, `${route} is not in the document`).toBeDefined();
+  const status = String(answer.response.status);
+  const documented = operation!.responses[status];
+  expect(documented, `${route} does not document ${status}`).toBeDefined();
+  if (status === '204') {
+    expect(answer.data).toBeUndefined();
+    expect(documented!.content).toBeUndefined();
+    return;
+  }
+  if (answer.response.ok) {
+    const schema = documented!.content?.['application/json']?.schema;
+    expect(schema, `${route} ${status} has no JSON schema`).toBeDefined();
+    const parsed = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]).safeParse(answer.data);
+    expect(parsed.error?.issues ?? [], `${route} ${status} does not match the document`).toEqual([]);
+    return;
+  }
+  const codes = documented!.content?.['application/problem+json']?.schema.allOf?.[1]?.properties?.code?.enum;
+  expect(codes, `${route} ${status} lists no reasons`).toBeDefined();
+  expect(codes).toContain((answer.error as Problem).code);
 }

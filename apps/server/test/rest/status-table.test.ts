@@ -127,6 +127,69 @@ async function freshOrganization() {
   };
 }
 
+/** A new organization whose deletion was scheduled and whose grace period ended a minute ago. */
+async function organizationPastItsGracePeriod() {
+  const org = await freshOrganization();
+  await trpcPostData('organizations.scheduleDeletion', { organizationId: org.id }, org.owner.cookie);
+  await s.db
+    .updateTable('organizations')
+    .set({ deletion_due_at: new Date(Date.now() - 60_000) })
+    .where('id', '=', org.id)
+    .execute();
+  return org;
+}
+
+/** A new organization whose owner offered ownership to its member; the offer expired a minute ago. */
+async function organizationWithAnExpiredOffer() {
+  const org = await freshOrganization();
+  const offer = await trpcPostData<{ id: string }>(
+    'members.offerOwnership',
+    { organizationId: org.id, memberId: org.member.membershipId },
+    org.owner.cookie,
+  );
+  await s.db
+    .updateTable('ownership_offers')
+    .set({ expires_at: new Date(Date.now() - 60_000) })
+    .where('id', '=', offer.id)
+    .execute();
+  return { ...org, offerId: offer.id };
+}
+
+/** A new organization with a webhook delivery still pending (not dead): nothing to redeliver. */
+async function organizationWithAPendingDelivery() {
+  const org = await freshOrganization();
+  const hook = await trpcPostData<{ id: string }>(
+    'webhooks.create',
+    { organizationId: org.id, url: 'https://hooks.example.test/pending' },
+    org.owner.cookie,
+  );
+  const event = await s.db
+    .insertInto('outbox_events')
+    .values({ organization_id: org.id, type: 'member.removed', payload: {} })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const delivery = await s.db
+    .insertInto('webhook_deliveries')
+    .values({ event_id: event.id, webhook_id: hook.id })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { ...org, deliveryId: delivery.id };
+}
+
+/** A new organization with as many webhooks as an organization may have (created until one is refused). */
+async function organizationWithAllItsWebhooks() {
+  const org = await freshOrganization();
+  for (let i = 0; i <= 100; i++) {
+    const answer = await trpcPost(
+      'webhooks.create',
+      { organizationId: org.id, url: `https://hooks.example.test/${i}` },
+      { cookie: org.owner.cookie },
+    );
+    if (answer.status !== 200) return org;
+  }
+  throw new Error('no webhook limit after 100 webhooks');
+}
+
 /** An invitation to `email` that expired a minute ago. */
 async function expiredInvitationFor(email: string): Promise<string> {
   const org = await freshOrganization();
@@ -303,14 +366,12 @@ const REACH: Record<ErrorReason, Reach> = {
   },
   DELETION_GRACE_PERIOD_OVER: {
     trpc: async () => {
-      const org = await freshOrganization();
-      await trpcPostData('organizations.scheduleDeletion', { organizationId: org.id }, org.owner.cookie);
-      await s.db
-        .updateTable('organizations')
-        .set({ deletion_due_at: new Date(Date.now() - 60_000) })
-        .where('id', '=', org.id)
-        .execute();
+      const org = await organizationPastItsGracePeriod();
       return trpcPost('organizations.restore', { organizationId: org.id }, { cookie: org.owner.cookie });
+    },
+    rest: async () => {
+      const org = await organizationPastItsGracePeriod();
+      return restCall('POST', `/organizations/${org.id}/restore`, { cookie: org.owner.cookie });
     },
   },
   OWNERSHIP_OFFER_PENDING: {
@@ -320,24 +381,30 @@ const REACH: Record<ErrorReason, Reach> = {
       await trpcPostData('members.offerOwnership', input, org.owner.cookie);
       return trpcPost('members.offerOwnership', input, { cookie: org.owner.cookie });
     },
+    rest: async () => {
+      const org = await freshOrganization();
+      const input = { organizationId: org.id, memberId: org.member.membershipId };
+      await trpcPostData('members.offerOwnership', input, org.owner.cookie);
+      return restCall(
+        'POST',
+        `/organizations/${org.id}/ownership-offers`,
+        { cookie: org.owner.cookie },
+        { memberId: org.member.membershipId },
+      );
+    },
   },
   OWNERSHIP_OFFER_NOT_FOUND: {
     trpc: () => trpcPost('members.acceptOwnership', { offerId: RANDOM_ID }, { cookie: member.cookie }),
+    rest: () => restCall('POST', `/ownership-offers/${RANDOM_ID}/accept`, { cookie: member.cookie }),
   },
   OWNERSHIP_OFFER_EXPIRED: {
     trpc: async () => {
-      const org = await freshOrganization();
-      const offer = await trpcPostData<{ id: string }>(
-        'members.offerOwnership',
-        { organizationId: org.id, memberId: org.member.membershipId },
-        org.owner.cookie,
-      );
-      await s.db
-        .updateTable('ownership_offers')
-        .set({ expires_at: new Date(Date.now() - 60_000) })
-        .where('id', '=', offer.id)
-        .execute();
-      return trpcPost('members.acceptOwnership', { offerId: offer.id }, { cookie: org.member.cookie });
+      const org = await organizationWithAnExpiredOffer();
+      return trpcPost('members.acceptOwnership', { offerId: org.offerId }, { cookie: org.member.cookie });
+    },
+    rest: async () => {
+      const org = await organizationWithAnExpiredOffer();
+      return restCall('POST', `/ownership-offers/${org.offerId}/accept`, { cookie: org.member.cookie });
     },
   },
   MEMBER_NOT_FOUND: {
@@ -427,52 +494,56 @@ const REACH: Record<ErrorReason, Reach> = {
   },
   API_KEY_NOT_FOUND: {
     trpc: () => trpcPost('apiKeys.revoke', { organizationId, apiKeyId: RANDOM_ID }, { cookie: owner.cookie }),
+    rest: () =>
+      restCall('DELETE', `/organizations/${organizationId}/api-keys/${RANDOM_ID}`, { cookie: owner.cookie }),
   },
   WEBHOOK_NOT_FOUND: {
     trpc: () =>
       trpcPost('webhooks.delete', { organizationId, webhookId: RANDOM_ID }, { cookie: owner.cookie }),
+    rest: () =>
+      restCall('DELETE', `/organizations/${organizationId}/webhooks/${RANDOM_ID}`, { cookie: owner.cookie }),
   },
   WEBHOOK_DELIVERY_NOT_FOUND: {
     trpc: () =>
       trpcPost('webhooks.redeliver', { organizationId, deliveryId: RANDOM_ID }, { cookie: owner.cookie }),
+    rest: () =>
+      restCall('POST', `/organizations/${organizationId}/webhook-deliveries/${RANDOM_ID}/redeliver`, {
+        cookie: owner.cookie,
+      }),
   },
   WEBHOOK_DELIVERY_NOT_REDELIVERABLE: {
     trpc: async () => {
-      // A delivery still pending (not dead): nothing to redeliver.
-      const org = await freshOrganization();
-      const hook = await trpcPostData<{ id: string }>(
-        'webhooks.create',
-        { organizationId: org.id, url: 'https://hooks.example.test/pending' },
-        org.owner.cookie,
-      );
-      const event = await s.db
-        .insertInto('outbox_events')
-        .values({ organization_id: org.id, type: 'member.removed', payload: {} })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const delivery = await s.db
-        .insertInto('webhook_deliveries')
-        .values({ event_id: event.id, webhook_id: hook.id })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const org = await organizationWithAPendingDelivery();
       return trpcPost(
         'webhooks.redeliver',
-        { organizationId: org.id, deliveryId: delivery.id },
+        { organizationId: org.id, deliveryId: org.deliveryId },
         { cookie: org.owner.cookie },
       );
+    },
+    rest: async () => {
+      const org = await organizationWithAPendingDelivery();
+      return restCall('POST', `/organizations/${org.id}/webhook-deliveries/${org.deliveryId}/redeliver`, {
+        cookie: org.owner.cookie,
+      });
     },
   },
   WEBHOOK_LIMIT_REACHED: {
     trpc: async () => {
-      const org = await freshOrganization();
-      for (let i = 0; ; i++) {
-        const answer = await trpcPost(
-          'webhooks.create',
-          { organizationId: org.id, url: `https://hooks.example.test/${i}` },
-          { cookie: org.owner.cookie },
-        );
-        if (answer.status !== 200 || i > 100) return answer;
-      }
+      const org = await organizationWithAllItsWebhooks();
+      return trpcPost(
+        'webhooks.create',
+        { organizationId: org.id, url: 'https://hooks.example.test/one-more' },
+        { cookie: org.owner.cookie },
+      );
+    },
+    rest: async () => {
+      const org = await organizationWithAllItsWebhooks();
+      return restCall(
+        'POST',
+        `/organizations/${org.id}/webhooks`,
+        { cookie: org.owner.cookie },
+        { url: 'https://hooks.example.test/one-more' },
+      );
     },
   },
   VALIDATION_FAILED: {

@@ -60,6 +60,7 @@ export async function listOrganizationApiKeys(
       'k.revoked_at',
       'k.revoked_reason',
       'k.expires_at',
+      'k.organization_owned_at',
       sql<boolean>`coalesce(k.expires_at <= now(), false)`.as('expired'),
       'u.id as creator_id',
       'u.name as creator_name',

@@ -7,7 +7,7 @@ import { insertApiKey } from '../../queries/api-keys';
 import { insertAuditEntry } from '../../queries/audit';
 import { ACCESS_RULES } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
-import { id, isoTime, name } from '../../validation';
+import { id, isoDateTime, isoTime, name } from '../../validation';
 
 export const createApiKeyInput = z.strictObject({
   organizationId: id,
@@ -24,12 +24,12 @@ export const createApiKeyInput = z.strictObject({
 });
 
 export const createApiKeyOutput = z.object({
-  id: z.string(),
+  id,
   name: z.string(),
   prefix: z.string(),
   scopes: z.array(z.string()),
-  createdAt: z.string(),
-  expiresAt: z.string().nullable(),
+  createdAt: isoDateTime,
+  expiresAt: isoDateTime.nullable(),
   /** Shown once: store it now, it cannot be read again. */
   key: z.string(),
 });
@@ -43,6 +43,18 @@ export const createApiKeyOutput = z.object({
 const rule = ACCESS_RULES['apiKeys.create'];
 
 export const create = requireRole('apiKeys.create')
+  .meta({
+    openapi: {
+      method: 'POST',
+      path: '/organizations/{organizationId}/api-keys',
+      summary: 'Create an API key',
+      description:
+        'Owners and admins (people only). The answer holds the key (`key`), once: only its SHA-256 is stored. ' +
+        'With `expiresAt`, calls after that instant answer API_KEY_EXPIRED.',
+      tags: ['api keys'],
+    },
+    reasons: ['SESSION_REQUIRED', 'ORGANIZATION_NOT_FOUND', 'INSUFFICIENT_ROLE', 'CONCURRENT_CHANGE'],
+  })
   .input(createApiKeyInput)
   .output(createApiKeyOutput)
   .mutation(async ({ ctx, input }) => {

@@ -5,9 +5,10 @@ import { revokeOrganizationApiKey } from '../../queries/api-keys';
 import { insertAuditEntry } from '../../queries/audit';
 import { ACCESS_RULES } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
-import { id, isoTime } from '../../validation';
+import { id, isoDateTime, isoTime } from '../../validation';
 
 export const revokeApiKeyInput = z.strictObject({ organizationId: id, apiKeyId: id });
+export const revokeApiKeyOutput = z.object({ id, revokedAt: isoDateTime });
 
 /**
  * Revokes one of the organization's keys (owners and admins, people only); it stops working with the
@@ -16,7 +17,25 @@ export const revokeApiKeyInput = z.strictObject({ organizationId: id, apiKeyId: 
 const rule = ACCESS_RULES['apiKeys.revoke'];
 
 export const revoke = requireRole('apiKeys.revoke')
+  .meta({
+    openapi: {
+      method: 'DELETE',
+      path: '/organizations/{organizationId}/api-keys/{apiKeyId}',
+      summary: 'Revoke an API key',
+      description:
+        'Owners and admins (people only). The key stops working with the commit; it stays listed as revoked.',
+      tags: ['api keys'],
+    },
+    reasons: [
+      'SESSION_REQUIRED',
+      'ORGANIZATION_NOT_FOUND',
+      'INSUFFICIENT_ROLE',
+      'API_KEY_NOT_FOUND',
+      'CONCURRENT_CHANGE',
+    ],
+  })
   .input(revokeApiKeyInput)
+  .output(revokeApiKeyOutput)
   .mutation(async ({ ctx, input }) => {
     const userId = ctx.caller.userId;
     return ctx.db.transaction().execute(async (trx) => {

@@ -8,6 +8,7 @@ import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
 
 export const cancelOwnershipOfferInput = z.strictObject({ organizationId: id, offerId: id });
+export const cancelOwnershipOfferOutput = z.object({ offerId: id, status: z.literal('cancelled') });
 
 const rule = ACCESS_RULES['members.cancelOwnershipOffer'];
 
@@ -17,7 +18,24 @@ const rule = ACCESS_RULES['members.cancelOwnershipOffer'];
  * `ownership.offer_cancelled` event.
  */
 export const cancelOwnershipOffer = requireRole('members.cancelOwnershipOffer')
+  .meta({
+    openapi: {
+      method: 'DELETE',
+      path: '/organizations/{organizationId}/ownership-offers/{offerId}',
+      summary: 'Withdraw an ownership offer',
+      description: 'Any owner (people only) withdraws the organization’s pending ownership offer.',
+      tags: ['members'],
+    },
+    reasons: [
+      'SESSION_REQUIRED',
+      'ORGANIZATION_NOT_FOUND',
+      'INSUFFICIENT_ROLE',
+      'OWNERSHIP_OFFER_NOT_FOUND',
+      'CONCURRENT_CHANGE',
+    ],
+  })
   .input(cancelOwnershipOfferInput)
+  .output(cancelOwnershipOfferOutput)
   .mutation(async ({ ctx, input }) => {
     const userId = ctx.caller.userId;
     return ctx.db.transaction().execute(async (trx) => {

@@ -11,15 +11,17 @@ import {
 } from '../../queries/ownership-offers';
 import { ACCESS_RULES, OWNERSHIP_OFFER_TTL_MS, offerOwnershipRefusal } from '../../rules';
 import { lockOrganizationForMembershipChange } from '../../services/actor';
-import { id } from '../../validation';
+import { id, isoDateTime } from '../../validation';
 
 export const offerOwnershipInput = z.strictObject({ organizationId: id, memberId: id });
 export const offerOwnershipOutput = z.object({
-  id: z.string(),
-  organizationId: z.string(),
-  offeredBy: z.string(),
-  target: z.string(),
-  expiresAt: z.string(),
+  id,
+  organizationId: id,
+  /** The offering owner's membership id. */
+  offeredBy: id,
+  /** The target's membership id. */
+  target: id,
+  expiresAt: isoDateTime,
 });
 
 /**
@@ -29,6 +31,26 @@ export const offerOwnershipOutput = z.object({
  * Writes the audit entry and an `ownership.offered` event, and mails the target.
  */
 export const offerOwnership = requireRole('members.offerOwnership')
+  .meta({
+    openapi: {
+      method: 'POST',
+      path: '/organizations/{organizationId}/ownership-offers',
+      summary: 'Offer ownership to a member',
+      description:
+        'Owners (people only). The first step of a transfer: nothing changes until the member (`memberId`) ' +
+        'accepts. One pending offer per organization, for 7 days; the target is mailed.',
+      tags: ['members'],
+    },
+    reasons: [
+      'SESSION_REQUIRED',
+      'ORGANIZATION_NOT_FOUND',
+      'INSUFFICIENT_ROLE',
+      'ORGANIZATION_DELETION_SCHEDULED',
+      'OWNERSHIP_OFFER_PENDING',
+      'MEMBER_NOT_FOUND',
+      'CONCURRENT_CHANGE',
+    ],
+  })
   .input(offerOwnershipInput)
   .output(offerOwnershipOutput)
   .mutation(async ({ ctx, input }) => {

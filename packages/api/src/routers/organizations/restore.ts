@@ -8,7 +8,7 @@ import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
 
 export const restoreInput = z.strictObject({ organizationId: id });
-export const restoreOutput = z.object({ id: z.string(), status: z.enum(['active']) });
+export const restoreOutput = z.object({ id, status: z.enum(['active']) });
 
 const rule = ACCESS_RULES['organizations.restore'];
 
@@ -19,6 +19,24 @@ const rule = ACCESS_RULES['organizations.restore'];
  * outbox event.
  */
 export const restore = requireRole('organizations.restore')
+  .meta({
+    openapi: {
+      method: 'POST',
+      path: '/organizations/{organizationId}/restore',
+      summary: 'Restore an organization scheduled for deletion',
+      description:
+        'Owners (people only). Cancels a scheduled deletion during its grace period: everything is as it was. ' +
+        'Restoring an active organization changes nothing.',
+      tags: ['organizations'],
+    },
+    reasons: [
+      'SESSION_REQUIRED',
+      'ORGANIZATION_NOT_FOUND',
+      'INSUFFICIENT_ROLE',
+      'DELETION_GRACE_PERIOD_OVER',
+      'CONCURRENT_CHANGE',
+    ],
+  })
   .input(restoreInput)
   .output(restoreOutput)
   .mutation(async ({ ctx, input }) => {

@@ -5,16 +5,16 @@ import { insertAuditEntryAndEvent } from '../../queries/audit';
 import { listActiveOwners, markOrganizationDeletionScheduled } from '../../queries/organizations';
 import { ACCESS_RULES, DEFAULT_ORG_DELETION_GRACE_DAYS } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
-import { id } from '../../validation';
+import { id, isoDateTime } from '../../validation';
 
 export const scheduleDeletionInput = z.strictObject({ organizationId: id });
 
 export const scheduleDeletionOutput = z.object({
-  id: z.string(),
+  id,
   status: z.enum(['active', 'deletion_scheduled', 'deleted']),
-  deletionScheduledAt: z.string().nullable(),
+  deletionScheduledAt: isoDateTime.nullable(),
   /** When the grace period ends: the purge deletes the organization after it. */
-  deletionDueAt: z.string().nullable(),
+  deletionDueAt: isoDateTime.nullable(),
 });
 
 const rule = ACCESS_RULES['organizations.scheduleDeletion'];
@@ -30,6 +30,19 @@ const iso = (value: Date | string | null) => (value ? new Date(value).toISOStrin
  * Idempotent: scheduling a scheduled organization changes nothing.
  */
 export const scheduleDeletion = requireRole('organizations.scheduleDeletion')
+  .meta({
+    openapi: {
+      method: 'DELETE',
+      path: '/organizations/{organizationId}',
+      summary: 'Schedule an organization’s deletion',
+      description:
+        'Owners (people only). Deletes nothing at once: schedules the deletion after the grace period ' +
+        '(`ORG_DELETION_GRACE_DAYS`, default 30 days), answered as `deletionDueAt`. Until then owners may restore ' +
+        'or export it; leaving, role changes and invitations answer 410. Scheduling again changes nothing.',
+      tags: ['organizations'],
+    },
+    reasons: ['SESSION_REQUIRED', 'ORGANIZATION_NOT_FOUND', 'INSUFFICIENT_ROLE', 'CONCURRENT_CHANGE'],
+  })
   .input(scheduleDeletionInput)
   .output(scheduleDeletionOutput)
   .mutation(async ({ ctx, input }) => {

@@ -15,7 +15,7 @@ export const updateOrganizationInput = z
     path: ['name'],
   });
 
-export const updateOrganizationOutput = z.object({ id: z.string(), slug: z.string(), name: z.string() });
+export const updateOrganizationOutput = z.object({ id, slug, name });
 
 /** Owners and admins; people only (an API key cannot rename the organization it belongs to). */
 const rule = ACCESS_RULES['organizations.update'];
@@ -27,6 +27,25 @@ const rule = ACCESS_RULES['organizations.update'];
  * writes nothing. Old links with the previous slug stop working: the slug is the address.
  */
 export const update = requireRole('organizations.update')
+  .meta({
+    openapi: {
+      method: 'PATCH',
+      path: '/organizations/{organizationId}',
+      summary: 'Rename an organization or change its slug',
+      description:
+        'Owners and admins (people only). Send `name`, `slug` or both; the current values change nothing. The ' +
+        'slug is the address: links with the old one stop working.',
+      tags: ['organizations'],
+    },
+    reasons: [
+      'SESSION_REQUIRED',
+      'ORGANIZATION_NOT_FOUND',
+      'INSUFFICIENT_ROLE',
+      'ORGANIZATION_DELETION_SCHEDULED',
+      'SLUG_TAKEN',
+      'CONCURRENT_CHANGE',
+    ],
+  })
   .input(updateOrganizationInput)
   .output(updateOrganizationOutput)
   .mutation(async ({ ctx, input }) => {

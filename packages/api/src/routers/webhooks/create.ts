@@ -8,7 +8,7 @@ import { requireRole } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
 import { ACCESS_RULES } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
-import { id } from '../../validation';
+import { id, isoDateTime, isoTime } from '../../validation';
 
 /** At most this many webhooks per organization: each one multiplies every event's deliveries. */
 export const MAX_WEBHOOKS_PER_ORGANIZATION = 10;
@@ -26,6 +26,17 @@ export const createWebhookInput = z.strictObject({
     .optional(),
 });
 
+export const createWebhookOutput = z.object({
+  id,
+  url: z.string(),
+  description: z.string().nullable(),
+  /** null: every event type. */
+  eventTypes: z.array(z.string()).nullable(),
+  createdAt: isoDateTime,
+  /** Shown once (stored encrypted): keep it to verify `webhook-signature`. */
+  secret: z.string(),
+});
+
 /**
  * Registers a receiver for the organization's events (owners only, people only). The signing secret is in
  * this answer and nowhere else: store it on the receiving side to verify
@@ -34,7 +45,26 @@ export const createWebhookInput = z.strictObject({
 const rule = ACCESS_RULES['webhooks.create'];
 
 export const create = requireRole('webhooks.create')
+  .meta({
+    openapi: {
+      method: 'POST',
+      path: '/organizations/{organizationId}/webhooks',
+      summary: 'Register a webhook',
+      description:
+        'Owners (people only). The answer holds the signing secret (`secret`), once: keep it to verify ' +
+        '`webhook-signature` (Standard Webhooks). Without `eventTypes` the endpoint receives every type.',
+      tags: ['webhooks'],
+    },
+    reasons: [
+      'SESSION_REQUIRED',
+      'ORGANIZATION_NOT_FOUND',
+      'INSUFFICIENT_ROLE',
+      'WEBHOOK_LIMIT_REACHED',
+      'CONCURRENT_CHANGE',
+    ],
+  })
   .input(createWebhookInput)
+  .output(createWebhookOutput)
   .mutation(async ({ ctx, input }) => {
     const userId = ctx.caller.userId;
     return ctx.db.transaction().execute(async (trx) => {
@@ -71,7 +101,7 @@ export const create = requireRole('webhooks.create')
         url: webhook.url,
         description: webhook.description,
         eventTypes: webhook.event_types,
-        createdAt: webhook.created_at,
+        createdAt: isoTime(webhook.created_at),
         /** Shown once (stored encrypted): keep it to verify `webhook-signature`. */
         secret,
       };

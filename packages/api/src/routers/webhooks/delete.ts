@@ -7,11 +7,34 @@ import { ACCESS_RULES } from '../../rules';
 import { lockOrganizationForActor } from '../../services/actor';
 import { id } from '../../validation';
 
+export const deleteWebhookInput = z.strictObject({ organizationId: id, webhookId: id });
+export const deleteWebhookOutput = z.object({ id });
+
 /** Stops deliveries to a webhook (owners only, people only); its pending deliveries are dropped. */
 const rule = ACCESS_RULES['webhooks.delete'];
 
 export const deleteWebhook = requireRole('webhooks.delete')
-  .input(z.strictObject({ organizationId: id, webhookId: id }))
+  .meta({
+    openapi: {
+      method: 'DELETE',
+      path: '/organizations/{organizationId}/webhooks/{webhookId}',
+      summary: 'Delete a webhook',
+      description:
+        'Owners (people only). Deliveries to it stop; its pending deliveries are dropped. 204 on success.',
+      tags: ['webhooks'],
+      successDescription: 'Deleted.',
+    },
+    reasons: [
+      'SESSION_REQUIRED',
+      'ORGANIZATION_NOT_FOUND',
+      'INSUFFICIENT_ROLE',
+      'WEBHOOK_NOT_FOUND',
+      'CONCURRENT_CHANGE',
+    ],
+    rest: { successStatus: 204 },
+  })
+  .input(deleteWebhookInput)
+  .output(deleteWebhookOutput)
   .mutation(async ({ ctx, input }) => {
     return ctx.db.transaction().execute(async (trx) => {
       await lockOrganizationForActor(trx, ctx.caller, input.organizationId, rule);

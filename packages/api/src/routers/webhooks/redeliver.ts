@@ -10,7 +10,7 @@ import { id } from '../../validation';
 export const redeliverInput = z.strictObject({ organizationId: id, deliveryId: id });
 
 export const redeliverOutput = z.object({
-  id: z.string(),
+  id,
   status: z.literal('pending'),
   /** The attempts so far; the redelivery is attempt `attempts + 1`, and the last one. */
   attempts: z.number().int(),
@@ -25,6 +25,25 @@ export const redeliverOutput = z.object({
 const rule = ACCESS_RULES['webhooks.redeliver'];
 
 export const redeliver = requireRole('webhooks.redeliver')
+  .meta({
+    openapi: {
+      method: 'POST',
+      path: '/organizations/{organizationId}/webhook-deliveries/{deliveryId}/redeliver',
+      summary: 'Redeliver a dead delivery',
+      description:
+        'Owners (people only). Queues a `dead` delivery for exactly one more attempt, due at once, with the same ' +
+        'event id, and lifts its endpoint’s circuit-breaker pause.',
+      tags: ['webhooks'],
+    },
+    reasons: [
+      'SESSION_REQUIRED',
+      'ORGANIZATION_NOT_FOUND',
+      'INSUFFICIENT_ROLE',
+      'WEBHOOK_DELIVERY_NOT_FOUND',
+      'WEBHOOK_DELIVERY_NOT_REDELIVERABLE',
+      'CONCURRENT_CHANGE',
+    ],
+  })
   .input(redeliverInput)
   .output(redeliverOutput)
   .mutation(async ({ ctx, input }) => {

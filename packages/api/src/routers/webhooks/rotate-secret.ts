@@ -12,7 +12,7 @@ import { id } from '../../validation';
 export const rotateWebhookSecretInput = z.strictObject({ organizationId: id, webhookId: id });
 
 export const rotateWebhookSecretOutput = z.object({
-  id: z.string(),
+  id,
   /** Shown once (stored encrypted): the old secret stops working at once. */
   secret: z.string(),
 });
@@ -24,6 +24,24 @@ export const rotateWebhookSecretOutput = z.object({
 const rule = ACCESS_RULES['webhooks.rotateSecret'];
 
 export const rotateSecret = requireRole('webhooks.rotateSecret')
+  .meta({
+    openapi: {
+      method: 'POST',
+      path: '/organizations/{organizationId}/webhooks/{webhookId}/rotate-secret',
+      summary: 'Rotate a webhook’s signing secret',
+      description:
+        'Owners (people only). The answer holds the new secret, once; deliveries signed from now on use it and ' +
+        'the old one no longer verifies.',
+      tags: ['webhooks'],
+    },
+    reasons: [
+      'SESSION_REQUIRED',
+      'ORGANIZATION_NOT_FOUND',
+      'INSUFFICIENT_ROLE',
+      'WEBHOOK_NOT_FOUND',
+      'CONCURRENT_CHANGE',
+    ],
+  })
   .input(rotateWebhookSecretInput)
   .output(rotateWebhookSecretOutput)
   .mutation(async ({ ctx, input }) => {
