@@ -14,6 +14,8 @@ export const HELP = `pnpm bench [options]        (pnpm bench -- [options] works 
   --levels=n,n         concurrent callers (default 1,16,64)
   --ops=n              measured operations per level (default 1000 at 1, 4000 otherwise; quick 100/400)
   --list-requests=n    requests per list page (default 200; quick 30)
+  --export-rows=n,n    audit log export sizes, after the lists (default 10000,100000; with a list
+                       of 1M members also 1000000)
   --restarts=n         embedded restarts measured (default 5; quick 2)
   --server=dist|tsx    run the built server (default; built first) or its source through tsx
   --no-build           do not build the server first
@@ -45,6 +47,7 @@ export function parseBenchArgs(argv: string[]) {
       levels: { type: 'string' },
       ops: { type: 'string' },
       'list-requests': { type: 'string' },
+      'export-rows': { type: 'string' },
       restarts: { type: 'string' },
       server: { type: 'string', default: 'dist' },
       'no-build': { type: 'boolean', default: false },

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname } from 'node:path';
 import type pg from 'pg';
-import { measureAuditExport, newestEntriesFrom, seedAuditRows } from './audit-export';
+import { exportVerdicts, measureAuditExport, newestEntriesFrom, seedAuditRows } from './audit-export';
 import {
   type BenchDatabase,
   connectWithRetry,
@@ -59,8 +59,13 @@ import { defaultPostgresLog, measureStatementTimes } from './statements';
 import { nowMs, round } from './stats';
 import { measureHttpWork, measureInProcessCpu, measureWork } from './work';
 
-/** Audit entries the export section downloads (the issue's 100,000). */
-export const AUDIT_EXPORT_ROWS = 100_000;
+/**
+ * How many audit entries the export section downloads, smallest first, each ten times the one before
+ * (the issue's 100,000, and a tenth of it); a million too where the lists go to a million members.
+ */
+export function defaultExportRows(listSizes: number[]): number[] {
+  return Math.max(0, ...listSizes) >= 1_000_000 ? [10_000, 100_000, 1_000_000] : [10_000, 100_000];
+}
 
 export type Section = 'ops' | 'peer' | 'work' | 'lists' | 'start' | 'statements';
 
@@ -80,6 +85,8 @@ export interface BenchOptions {
   raceRounds: number;
   listSizes: number[];
   listRequests: number;
+  /** Sizes of the audit log exports measured after the lists (default `defaultExportRows(listSizes)`). */
+  exportRows?: number[];
   restarts: number;
   /** Sequential leaves per variant in the in-process CPU breakdown. */
   cpuOps: number;
@@ -130,6 +137,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       raceRounds: o.sections.includes('peer') ? o.raceRounds : 0,
       listSizes: o.listSizes,
       listRequests: o.listRequests,
+      ...(o.sections.includes('lists') ? { exportRows: exportRowsOf(o) } : {}),
       restarts: o.restarts,
       serverMode: o.serverMode,
       serverEnv: SERVER_BENCH_ENV,
@@ -152,6 +160,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     writeFileSync(o.out, `${JSON.stringify(results, null, 2)}\n`);
   }
   return results;
+}
+
+function exportRowsOf(o: BenchOptions): number[] {
+  return [...(o.exportRows ?? defaultExportRows(o.listSizes))].sort((a, b) => a - b);
 }
 
 function needsPostgres(o: BenchOptions): boolean {
@@ -265,6 +277,8 @@ async function runOnPostgres(o: BenchOptions, results: BenchResults): Promise<vo
         env: { ...SERVER_BENCH_ENV, DATABASE_URL: bench.url },
         mode: o.serverMode,
         nodeArgs: o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [],
+        // The export section reads the server's live heap after forced GCs (bench-only, over IPC).
+        heapProbe: has('lists'),
       });
       o.log(`server (${o.serverMode}) ready at ${server.url} in ${Math.round(server.readyMs)} ms`);
     }
@@ -428,32 +442,38 @@ async function runOnPostgres(o: BenchOptions, results: BenchResults): Promise<vo
         lists.push(l);
       }
       results.lists = lists;
-      // The audit log export of AUDIT_EXPORT_ROWS entries, streamed: the server's memory must not grow with it.
+      // Audit log exports of growing sizes, streamed: the server's memory must not grow with them.
+      const exportRows = exportRowsOf(o);
       const size = Math.max(...o.listSizes);
       const t = nowMs();
-      await seedAuditRows(client, size, AUDIT_EXPORT_ROWS);
+      const largest = Math.max(...exportRows);
+      await seedAuditRows(client, size, largest);
       await client.query('vacuum analyze audit_log');
-      o.log(`seeded ${AUDIT_EXPORT_ROWS} audit entries in ${Math.round(nowMs() - t)} ms`);
+      o.log(`seeded ${largest} audit entries in ${Math.round(nowMs() - t)} ms`);
       results.auditExport = [];
-      // A tenth of it first, then all of it: bounded memory means the peaks do not grow tenfold.
-      const tenth = await newestEntriesFrom(client, size, AUDIT_EXPORT_ROWS / 10);
-      for (const [format, from] of [
-        ['jsonl', tenth],
-        ['jsonl', undefined],
-        ['csv', undefined],
-      ] as const) {
-        const e = await measureAuditExport({
-          baseUrl: server.url,
-          pid: server.child.pid,
-          size,
-          format,
-          from,
-        });
-        o.log(
-          `audit export ${format}: ${e.rows} rows, ${(e.bytes / 2 ** 20).toFixed(1)} MiB in ${e.durationMs} ms; server RSS ${e.rssBeforeMiB} MiB before, peak ${e.peakRssMiB} MiB`,
-        );
-        results.auditExport.push(e);
+      for (const format of ['jsonl', 'csv'] as const) {
+        for (const rows of exportRows) {
+          // The smaller exports are the newest entries (a `from` filter), the largest is the whole log.
+          const from = rows < largest ? await newestEntriesFrom(client, size, rows) : undefined;
+          const e = await measureAuditExport({
+            baseUrl: server.url,
+            server,
+            heapProbe: true,
+            size,
+            format,
+            ...(from ? { from } : {}),
+          });
+          o.log(
+            `audit export ${format}: ${e.rows} rows, ${(e.bytes / 2 ** 20).toFixed(1)} MiB in ${e.durationMs} ms; server RSS ${e.rssBeforeMiB} MiB before, peak ${e.peakRssMiB} MiB; live heap after GC ${e.heap?.beforeMiB} MiB before, max ${e.heap?.liveMaxMiB} MiB during (${e.heap?.samples} samples)`,
+          );
+          results.auditExport.push(e);
+        }
       }
+      results.auditExportVerdicts = exportVerdicts(results.auditExport);
+      for (const v of results.auditExportVerdicts)
+        o.log(
+          `audit export ${v.format} ${v.rows[0]} -> ${v.rows[1]} rows: live growth ${v.liveGrowthMiB[0]} -> ${v.liveGrowthMiB[1]} MiB: ${v.bounded ? 'bounded' : 'NOT bounded'}`,
+        );
     }
     if (has('statements')) {
       // After everything else, with a server process of its own: the log setting slows every statement.

@@ -63,6 +63,7 @@ async function main() {
     raceRounds: Number(values['race-rounds'] ?? (quick ? quickRounds() : fullRounds()).raceRounds),
     listSizes: values.sizes ? ints(values.sizes) : quick ? [1000, 10_000] : [1000, 100_000, 1_000_000],
     listRequests: Number(values['list-requests'] ?? (quick ? 30 : 200)),
+    ...(values['export-rows'] ? { exportRows: ints(values['export-rows']) } : {}),
     restarts: Number(values.restarts ?? (quick ? 2 : 5)),
     cpuOps: quick ? 100 : 500,
     serverMode: mode,

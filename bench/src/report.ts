@@ -1,4 +1,4 @@
-import type { AuditExportResult } from './audit-export';
+import type { AuditExportResult, AuditExportVerdict } from './audit-export';
 import type { EmbeddedStartResult } from './embedded';
 import type { ListResult, PlanSummary } from './lists';
 import type { BaselineResult, OpsResult, Verification } from './ops';
@@ -70,6 +70,8 @@ export interface BenchResults {
   };
   lists?: ListResult[];
   auditExport?: AuditExportResult[];
+  /** Per format, each export against the next size up: is the server's live memory bounded? */
+  auditExportVerdicts?: AuditExportVerdict[];
   embeddedStart?: EmbeddedStartResult;
   aim?: Record<string, unknown> & {
     checks?: { aim: string; target: string; measured: string; met: boolean }[];
@@ -296,22 +298,48 @@ export function formatReport(r: BenchResults): string {
   if (r.auditExport?.length) {
     out.push(
       '',
-      'Audit log export over HTTP (GET /v1/organizations/:id/audit-log/export, streamed; server memory)',
+      'Audit log export over HTTP (GET /v1/organizations/:id/audit-log/export, streamed; server memory, MiB)',
     );
     out.push(
       table(
-        ['format', 'rows', 'MiB sent', 'ms', 'server RSS before MiB', 'server peak RSS MiB', 'peak reset'],
+        [
+          'format',
+          'rows',
+          'MiB sent',
+          'ms',
+          'RSS before',
+          'peak RSS',
+          'peak RSS delta',
+          'live before',
+          'live max (stalled reader)',
+          'live growth',
+          'live after',
+          'samples',
+        ],
         r.auditExport.map((e) => [
           e.format,
           e.rows,
           (e.bytes / 2 ** 20).toFixed(1),
           e.durationMs,
           e.rssBeforeMiB ?? '?',
-          e.peakRssMiB ?? '?',
-          e.peakReset ? 'yes' : 'no',
+          `${e.peakRssMiB ?? '?'}${e.peakReset ? '' : ' (not reset)'}`,
+          e.peakRssDeltaMiB ?? '?',
+          e.heap?.beforeMiB ?? '-',
+          e.heap?.liveMaxMiB ?? '-',
+          e.heap?.liveGrowthMiB ?? '-',
+          e.heap?.afterMiB ?? '-',
+          e.heap?.samples ?? '-',
         ]),
       ),
     );
+    out.push(
+      '  live = heap used + external after a forced full GC in the server (bench-only heap probe), sampled while a',
+      '  second download streams with its reader stalled after the first chunk; peak RSS also counts uncollected garbage',
+    );
+    for (const v of r.auditExportVerdicts ?? [])
+      out.push(
+        `  ${v.format} ${v.rows[0]} -> ${v.rows[1]} rows: live growth ${v.liveGrowthMiB[0]} -> ${v.liveGrowthMiB[1]} MiB (margin ${v.marginMiB}), peak RSS delta ${v.peakRssDeltaMiB[0] ?? '?'} -> ${v.peakRssDeltaMiB[1] ?? '?'} MiB: ${v.bounded ? 'bounded' : 'NOT bounded'}`,
+      );
   }
   if (r.embeddedStart) {
     const e = r.embeddedStart;

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { nowMs } from './stats';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
@@ -62,6 +63,50 @@ export function peakRssMiB(pid: number | undefined): number | undefined {
 // USER_HZ: 100 on Linux x86 and arm.
 const CLOCK_TICKS = 100;
 
+const HEAP_PROBE = pathToFileURL(join(import.meta.dirname, 'heap-probe.mjs')).href;
+
+/** `process.memoryUsage()` of a server process, in MiB, read right after a full garbage collection. */
+export interface HeapAfterGc {
+  heapUsedMiB: number;
+  /** Memory of C++ objects bound to JS objects (Buffers' backing stores included). */
+  externalMiB: number;
+  rssMiB: number;
+}
+
+let heapRequests = 0;
+
+/**
+ * Asks a server started with `heapProbe: true` to collect its garbage and report what remains: the live
+ * heap, unlike RSS, which also holds garbage V8 has not collected yet and pages it has not given back.
+ */
+export function heapAfterGc(child: ChildProcess, timeoutMs = 30_000): Promise<HeapAfterGc> {
+  const id = ++heapRequests;
+  const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error('the server did not answer the heap probe (started without heapProbe?)'));
+    }, timeoutMs);
+    const onMessage = (m: { type?: string; id?: number } & Partial<NodeJS.MemoryUsage>) => {
+      if (m?.type !== 'heap' || m.id !== id) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve({
+        heapUsedMiB: mib(m.heapUsed ?? 0),
+        externalMiB: mib(m.external ?? 0),
+        rssMiB: mib(m.rss ?? 0),
+      });
+    };
+    if (!child.connected) {
+      clearTimeout(timer);
+      reject(new Error('the server has no IPC channel (started without heapProbe?)'));
+      return;
+    }
+    child.on('message', onMessage);
+    child.send({ type: 'heap', id });
+  });
+}
+
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
@@ -85,6 +130,11 @@ export async function startServerProcess(options: {
   nodeArgs?: string[];
   /** Another program to run with node instead of Roster's server (the peer), with its working directory. */
   script?: { path: string; cwd: string };
+  /**
+   * Preload the bench's heap probe (`heap-probe.mjs`, with `--expose-gc` and an IPC channel), so that
+   * `heapAfterGc` can read the process's live heap. Bench-only: the server itself exposes no GC.
+   */
+  heapProbe?: boolean;
 }): Promise<ServerProcess> {
   const port = await freePort();
   const dist = join(serverDir, 'dist', 'main.js');
@@ -93,6 +143,7 @@ export async function startServerProcess(options: {
   }
   const args = [
     ...(options.nodeArgs ?? []),
+    ...(options.heapProbe ? ['--expose-gc', '--import', HEAP_PROBE] : []),
     ...(options.script
       ? [options.script.path]
       : options.mode === 'dist'
@@ -116,7 +167,7 @@ export async function startServerProcess(options: {
       WEBHOOK_SECRETS_KEY: 'bench-webhook-secrets-key-not-a-real-secret',
       ...options.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.heapProbe ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   const keep = (d: Buffer) => {

@@ -23,6 +23,7 @@ function tinyOptions(overrides: Partial<BenchOptions>): BenchOptions {
     raceRounds: 3,
     listSizes: [300],
     listRequests: 3,
+    exportRows: [300, 3000],
     restarts: 1,
     cpuOps: 5,
     serverMode: 'tsx',
@@ -159,7 +160,26 @@ describe.skipIf(!databaseUrl)('bench smoke run on PostgreSQL', () => {
     // Every page (first, deep, and the search and role pages) is keyset-paged: no OFFSET in its SQL.
     expect(r.lists?.[0]?.pages.map((p) => p.page)).toEqual(expect.arrayContaining(['first', 'deep']));
     expect(r.lists?.[0]?.pages.filter((p) => p.plan.sqlHasOffset)).toEqual([]);
+    // The audit log export: each format at both sizes, each with its RSS and its live heap sampled (through
+    // the bench's heap probe) while streaming, and a verdict per format; whether it says bounded is the
+    // full run's business, not this tiny one's.
+    expect(r.auditExport?.map((e) => [e.format, e.rows])).toEqual([
+      ['jsonl', 300],
+      ['jsonl', 3000],
+      ['csv', 300],
+      ['csv', 3000],
+    ]);
+    for (const e of r.auditExport ?? []) {
+      expect(e.bytes).toBeGreaterThan(0);
+      expect(e.heap?.samples).toBeGreaterThan(0);
+      expect(e.heap?.liveMaxMiB).toBeGreaterThanOrEqual(e.heap?.beforeMiB ?? Number.POSITIVE_INFINITY);
+    }
+    expect(r.auditExportVerdicts?.map((v) => [v.format, v.rows, typeof v.bounded])).toEqual([
+      ['jsonl', [300, 3000], 'boolean'],
+      ['csv', [300, 3000], 'boolean'],
+    ]);
     const written = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+    expect(written.auditExportVerdicts).toHaveLength(2);
     // Per level and operation: raw, unprepared, Roster (median of rounds), the peer (median).
     expect(written.ops.results).toHaveLength(2 * 2 * 4);
     expect(written.race).toHaveLength(2);
