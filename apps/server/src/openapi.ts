@@ -1,26 +1,85 @@
-import { appRouter, ERROR_REASON_LIST, ERROR_REASONS, type ErrorReason, SESSION_COOKIE } from '@roster/api';
+import {
+  AUDIT_CSV_COLUMNS,
+  appRouter,
+  auditLogExportFormat,
+  auditLogFilterShape,
+  ERROR_REASON_LIST,
+  ERROR_REASONS,
+  type ErrorReason,
+  SESSION_COOKIE,
+} from '@roster/api';
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
+import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { type RestRoute, restRoutes } from './rest';
 import { REST_PREFIX } from './transport-errors';
 
 /**
- * Routes under `/v1` that are plain Fastify routes rather than procedures (e.g. a streamed export),
- * described for the OpenAPI document in zod-openapi's path format. Add an entry beside the route:
- *
- * ```ts
- * '/organizations/{organizationId}/audit-log/export': {
- *   get: { operationId: 'auditLog-export', summary: '…', tags: ['audit log'],
- *          requestParams: { path: z.object({ organizationId: z.uuid() }) },
- *          responses: { 200: { description: 'NDJSON', content: { 'application/x-ndjson': { schema: z.string() } } } },
- *          'x-roster-reasons': ['ORGANIZATION_NOT_FOUND', 'INSUFFICIENT_ROLE', 'INSUFFICIENT_SCOPE'] },
- * },
- * ```
- *
+ * Routes under `/v1` that are plain Fastify routes rather than procedures (the streamed audit log export,
+ * `audit-export.ts`), described for the OpenAPI document in zod-openapi's path format, beside the route.
  * `x-roster-reasons` lists the route's own refusals; the document adds the problem responses for them and
- * for the reasons every route can answer, as it does for procedures.
+ * for the reasons every route with a caller can answer, as it does for procedures.
  */
-export const EXTRA_REST_PATHS: ZodOpenApiPathsObject = {};
+export const EXTRA_REST_PATHS: ZodOpenApiPathsObject = {
+  '/organizations/{organizationId}/audit-log/export': {
+    get: {
+      operationId: 'auditLog-export',
+      summary: 'Export the audit log (CSV or JSON Lines)',
+      description:
+        'The whole audit log, newest first, with the filters of `GET /organizations/{organizationId}/audit-log` ' +
+        '(`action`, `actorUserId`, `actorApiKeyId`, `targetUserId`, `from` inclusive, `to` exclusive, ISO 8601), ' +
+        'as a download (`Content-Disposition: attachment`), streamed: the server reads 500 rows per statement and ' +
+        'writes each batch as the client takes it. Who may: as the audit log (owners, admins, viewers; API keys ' +
+        'with `audit:read`). A refusal answers before the first byte.',
+      tags: ['audit log'],
+      requestParams: {
+        path: z.object({ organizationId: z.uuid() }),
+        query: z.object({
+          format: auditLogExportFormat.describe(
+            '`csv`: text/csv with a header row; `jsonl`: application/x-ndjson, one item per line.',
+          ),
+          ...auditLogFilterShape,
+        }),
+      },
+      security: [{ bearerApiKey: [] }, { headerApiKey: [] }, { sessionCookie: [] }],
+      responses: {
+        200: {
+          description: 'The export, streamed (chunked).',
+          headers: z.object({
+            'Content-Disposition': z
+              .string()
+              .describe(
+                '`attachment; filename="audit-log-<organization slug>-<YYYY-MM-DD>.csv"` (or `.jsonl`).',
+              ),
+          }),
+          content: {
+            'text/csv': {
+              schema: z
+                .string()
+                .describe(
+                  `RFC 4180 CSV with a header row and the columns ${AUDIT_CSV_COLUMNS.join(', ')} (metadata as JSON); ` +
+                    "cells a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return) are prefixed with '.",
+                ),
+            },
+            'application/x-ndjson': {
+              schema: z
+                .string()
+                .describe(
+                  'JSON Lines: one item per line, each as in the `items` of `GET /organizations/{organizationId}/audit-log`.',
+                ),
+            },
+          },
+        },
+      },
+      'x-roster-reasons': [
+        'VALIDATION_FAILED',
+        'ORGANIZATION_NOT_FOUND',
+        'INSUFFICIENT_ROLE',
+        'INSUFFICIENT_SCOPE',
+      ],
+    },
+  },
+};
 
 const SECURITY_SCHEMES = {
   bearerApiKey: {

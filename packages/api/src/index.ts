@@ -110,6 +110,8 @@ export {
   type AuditItem,
   type AuditLogExportInput,
   auditLogExportChunks,
+  auditLogExportFormat,
+  auditLogFilterShape,
   auditLogReadRule,
   EXPORT_BATCH_SIZE,
   prepareAuditLogExport,

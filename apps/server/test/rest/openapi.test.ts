@@ -81,8 +81,31 @@ describe(`the OpenAPI document at /v1/openapi.json (${DB_KIND})`, () => {
         'POST /organizations/{organizationId}/webhooks/{webhookId}/rotate-secret',
         'GET /organizations/{organizationId}/webhook-deliveries',
         'POST /organizations/{organizationId}/webhook-deliveries/{deliveryId}/redeliver',
+        'GET /organizations/{organizationId}/audit-log/export',
       ].sort(),
     );
+    // The export is a plain Fastify route (EXTRA_REST_PATHS): its filters, media types and refusals.
+    const exportOperation = document.paths['/organizations/{organizationId}/audit-log/export']!.get as {
+      parameters: Array<{ in: string; name: string; required?: boolean }>;
+      responses: Record<string, { content?: Record<string, unknown> }>;
+      security: unknown[];
+    };
+    expect(exportOperation.parameters.map((p) => `${p.in}:${p.name}${p.required ? '!' : ''}`)).toEqual([
+      'path:organizationId!',
+      'query:format!',
+      'query:action',
+      'query:actorUserId',
+      'query:actorApiKeyId',
+      'query:targetUserId',
+      'query:from',
+      'query:to',
+    ]);
+    expect(Object.keys(exportOperation.responses['200']!.content!).sort()).toEqual([
+      'application/x-ndjson',
+      'text/csv',
+    ]);
+    expect(Object.keys(exportOperation.responses)).toEqual(['200', '400', '401', '403', '404', '429', '500']);
+    expect(exportOperation.security).toHaveLength(3);
     const remove = document.paths['/organizations/{organizationId}/members/{memberId}']!.delete as {
       parameters: Array<{ in: string; name: string }>;
       responses: Record<

@@ -539,6 +539,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/organizations/{organizationId}/audit-log/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the audit log (CSV or JSON Lines)
+         * @description The whole audit log, newest first, with the filters of `GET /organizations/{organizationId}/audit-log` (`action`, `actorUserId`, `actorApiKeyId`, `targetUserId`, `from` inclusive, `to` exclusive, ISO 8601), as a download (`Content-Disposition: attachment`), streamed: the server reads 500 rows per statement and writes each batch as the client takes it. Who may: as the audit log (owners, admins, viewers; API keys with `audit:read`). A refusal answers before the first byte.
+         */
+        get: operations["auditLog-export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -5987,6 +6007,129 @@ export interface operations {
                         status?: 415;
                         /** @enum {string} */
                         code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description `RATE_LIMITED`: Wait for the number of seconds in the Retry-After header, then retry. */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description `INTERNAL`: Something failed on the server; retry, and report the request id if it persists. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 500;
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+        };
+    };
+    "auditLog-export": {
+        parameters: {
+            query: {
+                /** @description `csv`: text/csv with a header row; `jsonl`: application/x-ndjson, one item per line. */
+                format: "csv" | "jsonl";
+                action?: string;
+                actorUserId?: string;
+                actorApiKeyId?: string;
+                targetUserId?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                organizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export, streamed (chunked). */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="audit-log-<organization slug>-<YYYY-MM-DD>.csv"` (or `.jsonl`). */
+                    "Content-Disposition": string;
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description `VALIDATION_FAILED`: Fix the fields listed (error.data.issues on /trpc, errors in a problem) and send the request again. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 400;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: Sign in, or send an API key as "Authorization: Bearer rst_...". `INVALID_API_KEY`: The API key is malformed, unknown or revoked; ask an owner or admin of the organization for a new key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                    };
+                };
+            };
+            /** @description `INSUFFICIENT_ROLE`: Ask an owner of the organization to do this, or to change your role. `INSUFFICIENT_SCOPE`: Create an API key with the scope this procedure needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 403;
+                        /** @enum {string} */
+                        code?: "INSUFFICIENT_ROLE" | "INSUFFICIENT_SCOPE";
+                    };
+                };
+            };
+            /** @description `ORGANIZATION_NOT_FOUND`: Check the organization id; you must be an active member of it (or use a key issued by it). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 404;
+                        /** @enum {string} */
+                        code?: "ORGANIZATION_NOT_FOUND";
                     };
                 };
             };

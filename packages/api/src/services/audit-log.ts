@@ -74,8 +74,11 @@ export function toAuditItem(row: AuditEntryRow) {
 
 export type AuditItem = ReturnType<typeof toAuditItem>;
 
+/** The export's formats: CSV (`text/csv`) or JSON Lines (`application/x-ndjson`). */
+export const auditLogExportFormat = z.enum(['csv', 'jsonl']);
+
 export const auditLogExportInput = z
-  .strictObject({ organizationId: id, format: z.enum(['csv', 'jsonl']), ...auditLogFilterShape })
+  .strictObject({ organizationId: id, format: auditLogExportFormat, ...auditLogFilterShape })
   .superRefine(checkDateRange);
 export type AuditLogExportInput = z.input<typeof auditLogExportInput>;
 
