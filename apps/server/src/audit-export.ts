@@ -45,7 +45,9 @@ export function registerAuditLogExport(app: FastifyInstance, contextOptions: Req
         .header('content-type', prepared.contentType)
         .header('content-disposition', `attachment; filename="${prepared.filename}"`)
         .header('cache-control', 'no-store')
-        .send(Readable.from(prepared.chunks));
+        // One chunk of read-ahead (Readable.from's default is 16): the next rows are read from the
+        // database only once the socket has taken the previous ones (pipe waits for 'drain').
+        .send(Readable.from(prepared.chunks, { highWaterMark: 1 }));
     },
   );
 }
