@@ -41,13 +41,14 @@ export function registerAuditLogExport(app: FastifyInstance, contextOptions: Req
           ...(Object.keys(details).length > 0 ? { details } : {}),
         });
       }
+      // One chunk of read-ahead (Readable.from's default is 16): the next rows are read from the database
+      // only once the socket has taken the previous ones (pipe waits for 'drain').
+      const body = Readable.from(prepared.chunks, { highWaterMark: 1 });
       return reply
         .header('content-type', prepared.contentType)
         .header('content-disposition', `attachment; filename="${prepared.filename}"`)
         .header('cache-control', 'no-store')
-        // One chunk of read-ahead (Readable.from's default is 16): the next rows are read from the
-        // database only once the socket has taken the previous ones (pipe waits for 'drain').
-        .send(Readable.from(prepared.chunks, { highWaterMark: 1 }));
+        .send(body);
     },
   );
 }
