@@ -23,7 +23,9 @@ export function benchFigures(results) {
   const raw = at16('leave', 'raw');
   const remove = at16('remove', 'http');
   const errors = results.ops.results.reduce((sum, r) => sum + r.errors, 0);
-  const work = results.work.leave;
+  // Over HTTP (the session lookup included) when the run has it; older runs counted in-process only.
+  const work = results.work.http?.leave ?? results.work.leave;
+  const overHttp = results.work.http?.leave !== undefined;
   const largest = results.lists.at(-1);
   const first = largest.pages.find((p) => p.page === 'first');
   const deep = largest.pages.find((p) => p.page === 'deep');
@@ -34,7 +36,7 @@ export function benchFigures(results) {
     `callers ${round(leave.opsPerSec)} ops/s with p99 ${round(leave.latencyMs.p99)} ms, ${percent(leave.opsPerSec / raw.opsPerSec)} of the`,
     `raw-SQL limit (${round(raw.opsPerSec)} ops/s) in the same run; remove at 16 callers ${round(remove.opsPerSec)} ops/s;`,
     `${errors} errors. A leave is ${work.transactions} transaction with ${work.statements} statements; the bench counted ${work.roundTrips}`,
-    `round trips to PostgreSQL for it. In a ${round(largest.size)}-member organization the page at member ${round(deep.position)} answers in`,
+    `round trips to PostgreSQL for it${overHttp ? ' over HTTP, the session lookup included' : ''}. In a ${round(largest.size)}-member organization the page at member ${round(deep.position)} answers in`,
     `${round(deep.latencyMs.p50, 1)} ms (p50), the first page in ${round(first.latencyMs.p50, 1)} ms.`,
   ];
   const peer = results.peer;
@@ -45,6 +47,12 @@ export function benchFigures(results) {
     lines.push(
       `Against ${peer.name} ${peer.version} in the same run (medians of ops/s, Roster / peer): ${ratios}.`,
     );
+    const race = (side) => results.race?.find((r) => r.side === side);
+    if (race('roster') && race(peer.name)) {
+      lines.push(
+        `Two owners leaving at once: ${race('roster').ownerless} of ${race('roster').rounds} rounds ended without an owner for Roster, ${race(peer.name).ownerless} of ${race(peer.name).rounds} for ${peer.name}.`,
+      );
+    }
   } else {
     lines.push('This run predates the better-auth comparison; the next full run adds it.');
   }
