@@ -10,6 +10,7 @@ import type { TFunction } from 'i18next';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorText } from '../components/ErrorText';
+import { FilterSelect } from '../components/FilterSelect';
 import { currentLanguage } from '../i18n';
 import type { Messages } from '../i18n/en';
 import { useCurrentOrganization } from './OrgLayout';
@@ -145,45 +146,38 @@ function AuditLogView({ organizationId }: { organizationId: string }) {
     if (entry.actor.userId && entry.actor.name) seen.current.set(entry.actor.userId, entry.actor.name);
     if (entry.target.userId && entry.target.name) seen.current.set(entry.target.userId, entry.target.name);
   }
-  const people = [...seen.current].sort((a, b) => a[1].localeCompare(b[1]));
+  const people = [...seen.current]
+    .sort((a, b) => a[1].localeCompare(b[1]))
+    .map(([userId, name]) => ({ value: userId, label: name }));
   const filtered = Object.keys(filters).length > 0;
   return (
     <div className="stack">
       <h1>{t('audit.title')}</h1>
       <search className="filters" aria-label={t('audit.filters')}>
-        <label className="field">
-          <span>{t('audit.action')}</span>
-          <select value={action} onChange={(event) => setAction(event.target.value)}>
-            <option value="">{t('audit.allActions')}</option>
-            {AUDIT_ACTIONS.map((option) => (
-              <option key={option} value={option}>
-                {t(`audit.actionNames.${actionKey(option)!}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>{t('audit.actor')}</span>
-          <select value={actor} onChange={(event) => setActor(event.target.value)}>
-            <option value="">{t('audit.anyone')}</option>
-            {people.map(([userId, name]) => (
-              <option key={userId} value={userId}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>{t('audit.target')}</span>
-          <select value={target} onChange={(event) => setTarget(event.target.value)}>
-            <option value="">{t('audit.anyone')}</option>
-            {people.map(([userId, name]) => (
-              <option key={userId} value={userId}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label={t('audit.action')}
+          allLabel={t('audit.allActions')}
+          options={AUDIT_ACTIONS.map((option) => ({
+            value: option,
+            label: t(`audit.actionNames.${actionKey(option)!}`),
+          }))}
+          value={action}
+          onChange={setAction}
+        />
+        <FilterSelect
+          label={t('audit.actor')}
+          allLabel={t('audit.anyone')}
+          options={people}
+          value={actor}
+          onChange={setActor}
+        />
+        <FilterSelect
+          label={t('audit.target')}
+          allLabel={t('audit.anyone')}
+          options={people}
+          value={target}
+          onChange={setTarget}
+        />
         <label className="field">
           <span>{t('audit.from')}</span>
           <input type="date" value={fromDay} onChange={(event) => setFromDay(event.target.value)} />

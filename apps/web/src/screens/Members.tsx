@@ -14,6 +14,7 @@ import { useTranslation } from 'react-i18next';
 import { useAppState } from '../app-state';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorText } from '../components/ErrorText';
+import { FilterSelect } from '../components/FilterSelect';
 import { LeaveDialog } from '../components/LeaveDialog';
 import { currentLanguage } from '../i18n';
 import { useCurrentOrganization } from './OrgLayout';
@@ -99,17 +100,13 @@ export function MembersScreen() {
             onChange={(event) => setSearch(event.target.value)}
           />
         </label>
-        <label className="field">
-          <span>{t('members.roleFilter')}</span>
-          <select value={roleFilter} onChange={(event) => setRoleFilter(event.target.value as Role | '')}>
-            <option value="">{t('members.allRoles')}</option>
-            {(['owner', 'admin', 'member', 'viewer'] as const).map((option) => (
-              <option key={option} value={option}>
-                {t(`roles.${option}`)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label={t('members.roleFilter')}
+          allLabel={t('members.allRoles')}
+          options={ROLES.map((option) => ({ value: option, label: t(`roles.${option}`) }))}
+          value={roleFilter}
+          onChange={setRoleFilter}
+        />
       </search>
       <ErrorText error={actionError ?? members.error} />
       {members.data && members.members.length === 0 && (query || roleFilter) && (
