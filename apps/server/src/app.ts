@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import { appRouter, reasonOf } from '@roster/api';
 import type { Database } from '@roster/db';
-import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import { registerApiDocs } from './api-docs';
@@ -23,6 +22,7 @@ import {
   registerApiNotFound,
   registerTransportErrors,
 } from './transport-errors';
+import { registerTrpc, type TrpcOptions } from './trpc-adapter';
 import { registerWebApp } from './web';
 
 export type { Authenticate };
@@ -179,7 +179,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
 
   registerAuditLogExport(app, contextOptions);
   await registerApiNotFound(app);
-  await app.register(fastifyTRPCPlugin, {
+  await registerTrpc(app, {
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
@@ -207,7 +207,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
           );
         }
       },
-    } satisfies FastifyTRPCPluginOptions<typeof appRouter>['trpcOptions'],
+    } satisfies TrpcOptions<typeof appRouter>,
   });
 
   // The REST surface: the same procedures through `createRequestContext` (credentials, rate limits,

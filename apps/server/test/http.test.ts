@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import http, { type IncomingHttpHeaders } from 'node:http';
 import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,4 +108,47 @@ describe(`HTTP server (${DB_KIND})`, () => {
       httpStatus: 415,
     });
   });
+
+  it('sends a tRPC answer whole, with a Content-Length and not chunked: an answer, a refusal, a batch', async () => {
+    const org = await seedOrganization(t.db, ['owner']);
+    const input = encodeURIComponent(JSON.stringify({ organizationId: org.id }));
+    const batchInput = encodeURIComponent(
+      JSON.stringify({ 0: { organizationId: org.id }, 1: { organizationId: randomUUID() } }),
+    );
+    const answers = await Promise.all([
+      rawGet(`${base}/trpc/organizations.get?input=${input}`, { 'x-test-user': org.members[0]!.userId }),
+      rawGet(`${base}/trpc/organizations.get?input=${input}`, {}),
+      rawGet(`${base}/trpc/organizations.get,organizations.get?batch=1&input=${batchInput}`, {
+        'x-test-user': org.members[0]!.userId,
+      }),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 401, 207]);
+    for (const answer of answers) {
+      expect(answer.headers['transfer-encoding']).toBeUndefined();
+      expect(answer.headers['content-type']).toBe('application/json');
+      expect(answer.headers['content-length']).toBe(String(Buffer.byteLength(answer.body)));
+      expect(answer.headers.vary).toBe('trpc-accept, accept');
+      expect(JSON.parse(answer.body)).toBeTruthy();
+    }
+  });
 });
+
+/** A GET through node:http, to see the framing headers (Content-Length, Transfer-Encoding) as they were sent. */
+function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
