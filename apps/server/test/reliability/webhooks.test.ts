@@ -233,6 +233,8 @@ describe(`webhooks API (${DB_KIND})`, () => {
     });
     // Standard Webhooks: `whsec_` and base64 of 32 random bytes.
     expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    // Times as every answer gives them: ISO 8601 strings in UTC, also through createCaller.
+    expect(created.createdAt).toBe(new Date(created.createdAt).toISOString());
     expect(Buffer.from(created.secret.slice(6), 'base64')).toHaveLength(32);
     const stored = await db
       .selectFrom('webhooks')
@@ -259,6 +261,8 @@ describe(`webhooks API (${DB_KIND})`, () => {
         id: created.id,
         url: 'https://hooks.example.test/roster',
         description: 'CRM sync',
+        createdAt: created.createdAt,
+        pausedUntil: null,
       }),
     ]);
     expect(JSON.stringify(listed)).not.toContain(created.secret);
@@ -717,6 +721,9 @@ describe(`webhook dispatcher (${DB_KIND})`, () => {
           lastStatusCode: 502,
           lastError: 'HTTP 502',
           nextAttemptAt: null,
+          lastAttemptAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+          createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+          deliveredAt: null,
         }),
       ]);
       expect(await owner.webhooks.deliveries({ organizationId: org.id, webhookId: webhook.id })).toHaveLength(
