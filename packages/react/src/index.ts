@@ -86,6 +86,19 @@ export {
 } from './hooks/permissions';
 export { type Session, type SessionUser, useSession } from './hooks/session';
 export {
+  type CreatedWebhook,
+  type CreateWebhookInput,
+  useCreateWebhook,
+  useDeleteWebhook,
+  useRedeliverWebhook,
+  useRotateWebhookSecret,
+  useWebhookDeliveries,
+  useWebhooks,
+  type Webhook,
+  type WebhookDeliveriesInput,
+  type WebhookDelivery,
+} from './hooks/webhooks';
+export {
   type CreateRosterTRPCClientOptions,
   createRosterTRPCClient,
   RosterProvider,
