@@ -16,6 +16,7 @@ import { MembersScreen } from './screens/Members';
 import { OnboardingScreen } from './screens/Onboarding';
 import { DashboardScreen, OrgLayout } from './screens/OrgLayout';
 import { SettingsScreen } from './screens/Settings';
+import { WebhooksScreen } from './screens/Webhooks';
 
 // Code-based routes: the tree is small, and it keeps the build free of a route generator.
 
@@ -102,6 +103,12 @@ const apiKeysRoute = createRoute({
   component: ApiKeysScreen,
 });
 
+const webhooksRoute = createRoute({
+  getParentRoute: () => orgRoute,
+  path: 'settings/webhooks',
+  component: WebhooksScreen,
+});
+
 const auditLogRoute = createRoute({
   getParentRoute: () => orgRoute,
   path: 'audit-log',
@@ -120,7 +127,14 @@ const routeTree = rootRoute.addChildren([
   appRoute.addChildren([
     appHomeRoute,
     onboardingRoute,
-    orgRoute.addChildren([dashboardRoute, membersRoute, settingsRoute, apiKeysRoute, auditLogRoute]),
+    orgRoute.addChildren([
+      dashboardRoute,
+      membersRoute,
+      settingsRoute,
+      apiKeysRoute,
+      webhooksRoute,
+      auditLogRoute,
+    ]),
   ]),
 ]);
 

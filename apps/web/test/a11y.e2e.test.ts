@@ -9,9 +9,10 @@
 // The last test lists the router's routes: a route added without a SCREENS entry here (or a reason in
 // NOT_SCREENS) fails it.
 import { mkdirSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { createDevMailbox, createMailer } from '@roster/server';
+import { createDevMailbox, createDispatcher, createMailer } from '@roster/server';
 import type { Locator, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { de } from '../src/i18n/de';
@@ -56,6 +57,8 @@ interface Fixtures {
   inviteToken: string;
   verifyToken: string;
   resetToken: string;
+  /** The organization's webhook endpoint (a local port nothing listens on: its deliveries failed). */
+  webhookUrl: string;
 }
 
 /** A message by its dotted key, with `{{name}}` placeholders filled in. */
@@ -220,6 +223,30 @@ const SCREENS: Screen[] = [
     ],
   },
   {
+    path: '/app/$orgSlug/settings/webhooks',
+    name: 'webhooks',
+    as: 'owner',
+    url: (f) => `/app/${f.organization.slug}/settings/webhooks`,
+    // An endpoint with failed deliveries, each with its Redeliver button.
+    ready: (page) => page.locator('td.actions button'),
+    actions: (page, m) => [
+      page.getByRole('button', { name: tr(m, 'webhooks.create'), exact: true }),
+      page.locator('td.actions button').first(),
+    ],
+    dialogs: [
+      {
+        name: 'rotate',
+        trigger: async (page, m, f) =>
+          page.getByRole('button', { name: tr(m, 'webhooks.rotateNamed', { url: f.webhookUrl }) }),
+      },
+      {
+        name: 'delete',
+        trigger: async (page, m, f) =>
+          page.getByRole('button', { name: tr(m, 'webhooks.deleteNamed', { url: f.webhookUrl }) }),
+      },
+    ],
+  },
+  {
     path: '/app/$orgSlug/audit-log',
     name: 'audit-log',
     as: 'owner',
@@ -366,6 +393,32 @@ describe.skipIf(!hasChromium)(
         if (!match) throw new Error(`no ${path} link among the mails`);
         return match;
       };
+      // A webhook endpoint whose deliveries all failed (nothing listens on its port; no retries).
+      const closed = net.createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const { port } = closed.address() as net.AddressInfo;
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      fixtures.webhookUrl = `http://127.0.0.1:${port}/roster`;
+      await call(
+        app,
+        'webhooks.create',
+        { organizationId: fixtures.organization.id, url: fixtures.webhookUrl },
+        fixtures.owner.cookie,
+      );
+      const dispatcher = createDispatcher(app.t.db, {
+        intervalMs: 0,
+        allowPrivateTargets: true,
+        retryScheduleMs: [],
+      });
+      // One request per endpoint at a time: a round per delivery, until none is due.
+      let dead = 0;
+      for (let i = 0; i < 20; i++) {
+        const round = await dispatcher.runOnce();
+        dead += round.dead;
+        if (round.claimed === 0) break;
+      }
+      expect(dead).toBeGreaterThan(0);
+      await dispatcher.stop();
       fixtures.inviteToken = tokenFor('/invite/');
       fixtures.verifyToken = tokenFor('/verify-email/');
       fixtures.resetToken = tokenFor('/reset-password/');

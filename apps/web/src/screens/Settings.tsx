@@ -39,6 +39,7 @@ export function SettingsScreen() {
   const mayExport = permissions.data?.export.allowed === true;
   const mayUpdate = permissions.data?.updateOrganization.allowed === true;
   const mayManageApiKeys = permissions.data?.manageApiKeys.allowed === true;
+  const mayManageWebhooks = permissions.data?.manageWebhooks.allowed === true;
   const names = { organization: organization.name };
   return (
     <div className="stack">
@@ -65,6 +66,15 @@ export function SettingsScreen() {
           <p>{t('apiKeys.linkText')}</p>
           <Link to="/app/$orgSlug/settings/api-keys" params={{ orgSlug: organization.slug }}>
             {t('apiKeys.link')}
+          </Link>
+        </section>
+      )}
+      {mayManageWebhooks && (
+        <section className="card" aria-labelledby="webhooks-title">
+          <h2 id="webhooks-title">{t('webhooks.title')}</h2>
+          <p>{t('webhooks.linkText')}</p>
+          <Link to="/app/$orgSlug/settings/webhooks" params={{ orgSlug: organization.slug }}>
+            {t('webhooks.link')}
           </Link>
         </section>
       )}
