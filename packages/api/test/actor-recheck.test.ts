@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@roster/db/testing';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, callerFor, createApiKeyRow, createInvitationRow, createOrganization } from './factories';
 import { organizationState, refusalLeavingStateUnchanged } from './state';
@@ -27,6 +27,10 @@ async function revokeKey(keyId: string) {
     .set({ revoked_at: sql<Date>`now()`, revoked_reason: 'member_left' })
     .where('id', '=', keyId)
     .execute();
+}
+
+async function setKeyExpiry(keyId: string, expiresAt: RawBuilder<Date>) {
+  await t.db.updateTable('api_keys').set({ expires_at: expiresAt }).where('id', '=', keyId).execute();
 }
 
 /** An organization with an admin who created a members:write key, and a member to act on. */
@@ -213,11 +217,7 @@ describe('an API key revoked after it authenticated', () => {
 describe('an API key that expired after it authenticated', () => {
   it('members.remove: refused with API_KEY_EXPIRED under the lock, the member untouched; an unexpired key removes', async () => {
     const { organization, member, key } = await world();
-    await t.db
-      .updateTable('api_keys')
-      .set({ expires_at: sql<Date>`now() - interval '1 second'` })
-      .where('id', '=', key.id)
-      .execute();
+    await setKeyExpiry(key.id, sql<Date>`now() - interval '1 second'`);
     expect(
       await refusalLeavingStateUnchanged(t.db, organization.id, () =>
         callerFor(t.db, key).members.remove({
@@ -229,11 +229,7 @@ describe('an API key that expired after it authenticated', () => {
 
     // The allowed path: a key expiring in an hour still removes.
     const other = await world();
-    await t.db
-      .updateTable('api_keys')
-      .set({ expires_at: sql<Date>`now() + interval '1 hour'` })
-      .where('id', '=', other.key.id)
-      .execute();
+    await setKeyExpiry(other.key.id, sql<Date>`now() + interval '1 hour'`);
     await callerFor(t.db, other.key).members.remove({
       organizationId: other.organization.id,
       memberId: other.member.membership.id,

@@ -133,3 +133,15 @@ export async function expectDocumented(
   expect(codes, `${route} ${status} lists no reasons`).toBeDefined();
   expect(codes).toContain((answer.error as Problem).code);
 }
+
+/** The organization's audit actions in the order they were written. */
+export async function auditActions(server: IdentityTestServer, organizationId: string): Promise<string[]> {
+  const rows = await server.db
+    .selectFrom('audit_log')
+    .select('action')
+    .where('organization_id', '=', organizationId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => row.action);
+}

@@ -2,6 +2,7 @@ import type { Role } from '@roster/db';
 import { describe, expect, it } from 'vitest';
 import { createKey, DB_KIND, useIdentityServer } from '../identity/helpers';
 import {
+  auditActions,
   expectDocumented,
   expectProblem,
   organizationWithPeople,
@@ -170,14 +171,7 @@ describe(`REST /v1 organization lifecycle (${DB_KIND})`, () => {
     expectProblem(late.response, late.error, 410, 'DELETION_GRACE_PERIOD_OVER');
     await expectDocumented(s.base, 'POST /organizations/{organizationId}/restore', late);
     expect((await organizationRow(org.id)).status).toBe('deletion_scheduled');
-    const actions = await s.db
-      .selectFrom('audit_log')
-      .select('action')
-      .where('organization_id', '=', org.id)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    expect(actions.map((entry) => entry.action)).toEqual([
+    expect(await auditActions(s, org.id)).toEqual([
       'organization.deletion_scheduled',
       'api_key.created',
       'organization.restored',
@@ -310,14 +304,7 @@ describe(`REST /v1 ownership offers (${DB_KIND})`, () => {
       [admin.membershipId]: 'owner',
       [member.membershipId]: 'member',
     });
-    const actions = await s.db
-      .selectFrom('audit_log')
-      .select('action')
-      .where('organization_id', '=', org.id)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    expect(actions.map((entry) => entry.action)).toEqual([
+    expect(await auditActions(s, org.id)).toEqual([
       'ownership.offered',
       'ownership.declined',
       'ownership.offered',

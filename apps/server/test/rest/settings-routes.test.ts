@@ -3,6 +3,7 @@ import type { Role } from '@roster/db';
 import { describe, expect, it } from 'vitest';
 import { createKey, DB_KIND, useIdentityServer } from '../identity/helpers';
 import {
+  auditActions,
   expectDocumented,
   expectProblem,
   organizationWithPeople,
@@ -19,17 +20,6 @@ import {
 const s = useIdentityServer();
 const rest = (auth: RestAuth = {}) => restClient(s.base, auth);
 const organizationOf = (roles: Role[]) => organizationWithPeople(s, roles);
-
-async function auditActions(organizationId: string) {
-  const rows = await s.db
-    .selectFrom('audit_log')
-    .select('action')
-    .where('organization_id', '=', organizationId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-  return rows.map((row) => row.action);
-}
 
 describe(`REST /v1 API keys (${DB_KIND})`, () => {
   it('creates a key (the secret once), lists it without the secret, and revokes it; the database follows', async () => {
@@ -117,7 +107,7 @@ describe(`REST /v1 API keys (${DB_KIND})`, () => {
     expect(all.data?.items.map((item) => [item.id, item.status, item.revokedReason])).toEqual([
       [key.id, 'revoked', 'revoked'],
     ]);
-    expect(await auditActions(org.id)).toEqual(['api_key.created', 'api_key.revoked']);
+    expect(await auditActions(s, org.id)).toEqual(['api_key.created', 'api_key.revoked']);
   });
 
   it('refuses: a member creating a key (403), a key listing keys (403 SESSION_REQUIRED), a second revoke (404); nothing changes', async () => {
@@ -150,7 +140,7 @@ describe(`REST /v1 API keys (${DB_KIND})`, () => {
     });
     expectProblem(again.response, again.error, 404, 'API_KEY_NOT_FOUND');
     await expectDocumented(s.base, 'DELETE /organizations/{organizationId}/api-keys/{apiKeyId}', again);
-    expect(await auditActions(org.id)).toEqual(['api_key.created', 'api_key.revoked']);
+    expect(await auditActions(s, org.id)).toEqual(['api_key.created', 'api_key.revoked']);
   });
 });
 
@@ -317,7 +307,7 @@ describe(`REST /v1 webhooks (${DB_KIND})`, () => {
     expect(
       await s.db.selectFrom('webhook_deliveries').select('id').where('webhook_id', '=', hook.id).execute(),
     ).toEqual([]);
-    expect(await auditActions(org.id)).toEqual([
+    expect(await auditActions(s, org.id)).toEqual([
       'webhook.created',
       'webhook.secret_rotated',
       'webhook.redelivered',
@@ -413,6 +403,6 @@ describe(`REST /v1 webhooks (${DB_KIND})`, () => {
         .where('id', '=', pending.id)
         .executeTakeFirst(),
     ).toEqual({ status: 'pending' });
-    expect(await auditActions(org.id)).toEqual(['webhook.created']);
+    expect(await auditActions(s, org.id)).toEqual(['webhook.created']);
   });
 });

@@ -14,7 +14,8 @@ import { apiKeyRole, type EndMembershipFacts, type RuleActor } from '../rules';
  * power, a promotion gives it back), checked against the allowlist like a person's; a person who is no
  * longer an active member gets ORGANIZATION_NOT_FOUND, like at the guard; a person whose role changed is
  * checked against the allowlist again (when `rule.roles` is given for people; membership changes judge
- * people with the domain rules instead). The one re-check both lock functions below run.
+ * people with the domain rules instead). The one re-check `lockOrganizationForMembershipChange` runs,
+ * and `lockOrganizationForActor` through it.
  */
 function assertActorStillAllowed(
   caller: UserCaller | ApiKeyCaller | MembershipActor,
@@ -56,29 +57,20 @@ export async function lockOrganizationForActor(
   rule: AccessRule,
   options: { memberEmail?: string } = {},
 ) {
-  const { locked, organization, ...state } = await lockForMembershipChange(trx, {
+  const { organization, state } = await lockOrganizationForMembershipChange(trx, {
     organizationId,
-    actorUserId: caller.type === 'user' ? caller.userId : null,
-    actorApiKeyId: caller.type === 'apiKey' ? caller.apiKeyId : null,
-    targetMembershipId: null,
-    withNextOrganization: false,
-  });
-  if (!organization) throw new RosterError('ORGANIZATION_NOT_FOUND');
-  if (caller.type === 'apiKey' && state.actorApiKey?.expired) throw new RosterError('API_KEY_EXPIRED');
-  const { role, apiKeyActsForUserId } = assertActorStillAllowed(
-    caller,
-    { role: state.actor?.role ?? null, apiKey: state.actorApiKey },
+    actor: caller,
     rule,
-    { checkPeople: true },
-  );
-  // Allowed now but not when the lock was asked for (they joined in between): nothing was locked.
-  if (!locked) throw new RosterError('CONCURRENT_CHANGE');
+    membershipId: null,
+    checkPeople: 'always',
+  });
+  const role = caller.type === 'user' ? (state.actor?.role ?? null) : null;
   const ruleActor: RuleActor = role ? { type: 'user', role } : { type: 'apiKey' };
   return {
     organization,
     role,
     ruleActor,
-    apiKeyActsForUserId,
+    apiKeyActsForUserId: state.actorApiKey?.actsForUserId ?? null,
     emailIsActiveMember:
       options.memberEmail !== undefined &&
       (await isActiveMemberEmail(trx, organizationId, options.memberEmail)),
@@ -100,8 +92,9 @@ export type MembershipActor = { type: 'user'; userId: string } | { type: 'apiKey
  * - a key revoked since it authenticated (by its creator's leave or removal, or by hand):
  *   INVALID_API_KEY; expired since: API_KEY_EXPIRED; acting for a person whose role no longer allows
  *   `rule`: INSUFFICIENT_ROLE (`apiKeyRole`);
- * - with `checkPeople`, a person acting on someone else's membership is held to `rule`'s allowlist
- *   (`requireRoleUnderLock` leaves that check to here); otherwise the domain rules judge people.
+ * - with `checkPeople: 'always'`, a person is held to `rule`'s allowlist (`lockOrganizationForActor`);
+ *   with `'othersOnly'`, only when acting on someone else's membership (`requireRoleUnderLock` leaves
+ *   that check to here: changing your own is a leave); otherwise the domain rules judge people.
  * `membershipId` null: the target is the actor's own membership. `actorFacts` is the actor as the
  * refusal rules take it, with the person's role read under the lock.
  */
@@ -116,8 +109,8 @@ export async function lockOrganizationForMembershipChange(
     membershipId: string | null;
     /** Also read the actor's next organization (a leave). */
     withNextOrganization?: boolean;
-    /** Hold a person acting on another member to `rule`'s allowlist too (`requireRoleUnderLock`). */
-    checkPeople?: boolean;
+    /** Hold people to `rule`'s allowlist too: always, or only when acting on someone else's membership. */
+    checkPeople?: 'always' | 'othersOnly';
   },
 ) {
   const actorUserId = params.actor.type === 'user' ? params.actor.userId : null;
@@ -137,7 +130,7 @@ export async function lockOrganizationForMembershipChange(
   } else {
     if (!state.actor) throw new RosterError('ORGANIZATION_NOT_FOUND');
     const changesOwn = state.target !== null && state.target.id === state.actor.id;
-    if (params.checkPeople && !changesOwn) {
+    if (params.checkPeople === 'always' || (params.checkPeople === 'othersOnly' && !changesOwn)) {
       assertActorStillAllowed(params.actor, { role: state.actor.role, apiKey: null }, params.rule, {
         checkPeople: true,
       });

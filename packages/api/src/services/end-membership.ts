@@ -55,7 +55,7 @@ export async function endMembership(
       // A removal of someone else is held to the members.remove allowlist; an API key can only remove
       // (it has no membership to leave).
       rule: ACCESS_RULES['members.remove'],
-      checkPeople: true,
+      checkPeople: 'othersOnly',
       membershipId: params.membershipId,
       withNextOrganization: true,
     });
