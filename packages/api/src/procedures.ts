@@ -145,8 +145,9 @@ export function requireRole(procedure: ScopedProcedure) {
  * part of the allowlist (scopes never change), or SESSION_REQUIRED for a people-only row. The rest — the
  * caller's active membership (ORGANIZATION_NOT_FOUND), the allowlist's roles, a key's revocation, expiry
  * and its person's role of now — is checked by `lockOrganizationForMembershipChange` on what it reads in
- * the round trip that takes the lock: one check on fresh state, where `requireRole` checks before the
- * lock and the service again after it. The handler passes `ctx.rule` on to the service.
+ * the round trip that takes the lock (`endMembership`, with the `members.remove` row; your own
+ * membership is exempt: ending it is a leave): one check on fresh state, where `requireRole` checks
+ * before the lock and the service again after it.
  */
 export function requireRoleUnderLock<P extends 'members.leave' | 'members.remove'>(
   procedure: P,
@@ -162,7 +163,7 @@ function lockGuarded(rule: AccessRule) {
       if (ctx.caller.organizationId !== input.organizationId) throw new RosterError('ORGANIZATION_NOT_FOUND');
       assertApiKeyScope(ctx.caller, rule);
     }
-    return next({ ctx: { rule } });
+    return next();
   });
 }
 

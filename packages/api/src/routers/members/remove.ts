@@ -20,7 +20,7 @@ export const removeMemberInput = z.strictObject({
 /**
  * Removes a member: owners may remove anyone, admins (and API keys with members:write) members and
  * viewers. Removing your own membership is a leave (any role may do it; keys are revoked). The
- * `members.remove` allowlist is checked under the organization lock (`requireRoleUnderLock`), where a
+ * `members.remove` allowlist is checked under the organization lock (see `requireRoleUnderLock`), where a
  * removal of oneself is told from a removal of someone else.
  */
 export const remove = requireRoleUnderLock('members.remove')
