@@ -14,9 +14,10 @@ export type TrpcOptions<TRouter extends AnyTRPCRouter> = FastifyTRPCPluginOption
  * string): it is read whole here and sent with a `Content-Length` as one buffer. Streamed answers
  * (`httpBatchStreamLink`'s, server-sent events) still go through as streams.
  *
- * Everything else is the adapter's: the same body parsers in its own scope, the same fetch `Request` (but
- * see `toFetchRequest`), `resolveResponse` (tRPC's documented entry point for adapters), the same
- * `createContext` and `onError` arguments, status and headers taken from the `Response`.
+ * Everything else is the adapter's: the same body parsers in its own scope, the request it describes
+ * (but see `FastifyTrpcRequest`: no fetch `Request` unless tRPC asks for more than a JSON call needs),
+ * `resolveResponse` (tRPC's documented entry point for adapters), the same `createContext` and `onError`
+ * arguments, status and headers taken from the `Response`.
  */
 export async function registerTrpc<TRouter extends AnyTRPCRouter>(
   app: FastifyInstance,
@@ -50,7 +51,7 @@ async function handleTrpcRequest(
 ): Promise<FastifyReply> {
   const response = await resolveResponse({
     ...trpcOptions,
-    req: toFetchRequest(request, reply),
+    req: new FastifyTrpcRequest(request, reply) as unknown as Request,
     path,
     error: null,
     createContext: async (inner) => await trpcOptions.createContext?.({ ...inner, req: request, res: reply }),
@@ -79,30 +80,122 @@ function isWholeJson(response: Response): boolean {
 }
 
 /**
- * The fetch `Request` tRPC reads, as the adapter's `incomingMessageToRequest` builds it (URL, method,
- * headers, body, a signal), with two differences in cost, none in what tRPC sees:
- * - the signal is aborted when the client goes away before its answer is sent. The adapter aborts it
- *   whenever the response closes, that is after every answer too, when every call has long settled: an
- *   abort event and an `AbortError` (a `DOMException`, stack trace included) per request, for nobody;
- * - the headers are handed to `Request` once, not first copied into a `Headers` that it copies again.
+ * The request tRPC reads, for `resolveResponse`. tRPC's adapter builds a fetch `Request` per call: an
+ * undici object with a `Headers` copy, a body stream read back through web streams, and two
+ * `AbortSignal`s of its own (one following the adapter's), each made transferable. `resolveResponse`
+ * reads little of it: the method, the URL, the headers through `get` and `has`, the signal, and the body
+ * through `json()` (a JSON call), `formData()` (multipart) or `body` (octet-stream). This answers those
+ * from what Fastify already has: the body parsed above as a string, the headers as Node parsed them.
+ * Anything else a `Request` has — and the multipart and octet-stream bodies — comes from a real fetch
+ * `Request`, built the first time it is asked for (`toFetchRequest`), so tRPC sees a `Request` either way.
+ *
+ * The signal is aborted when the client goes away before its answer is sent (the adapter aborts it
+ * whenever the response closes, after every answer too: an abort event and an `AbortError` per request,
+ * for nobody).
  */
-function toFetchRequest(request: FastifyRequest, reply: FastifyReply): Request {
-  const raw = request.raw;
-  const res = reply.raw;
-  const controller = new AbortController();
-  res.once('close', () => {
-    if (!res.writableEnded) controller.abort();
-  });
+class FastifyTrpcRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: NodeHeaders;
+  readonly signal: AbortSignal;
+  #fetchRequest: Request | undefined;
+
+  constructor(
+    private readonly request: FastifyRequest,
+    reply: FastifyReply,
+  ) {
+    const raw = request.raw;
+    const res = reply.raw;
+    const controller = new AbortController();
+    res.once('close', () => {
+      if (!res.writableEnded) controller.abort();
+    });
+    this.method = raw.method ?? 'GET';
+    this.url = createURL(raw).href;
+    this.headers = new NodeHeaders(raw.headers);
+    this.signal = controller.signal;
+  }
+
+  /** The real thing, for whatever tRPC reads beyond the above. */
+  get fetchRequest(): Request {
+    this.#fetchRequest ??= toFetchRequest(this.request, this.method, this.url, this.signal);
+    return this.#fetchRequest;
+  }
+
+  /** As `Request.json()`: the body parsed as JSON (a leading byte order mark ignored), once. */
+  async json(): Promise<unknown> {
+    const body = this.request.body;
+    if (typeof body !== 'string') return this.fetchRequest.json();
+    return JSON.parse(body.charCodeAt(0) === 0xfeff ? body.slice(1) : body);
+  }
+
+  async text(): Promise<string> {
+    const body = this.request.body;
+    return typeof body === 'string' ? body : this.fetchRequest.text();
+  }
+
+  formData(): Promise<FormData> {
+    return this.fetchRequest.formData();
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    return this.fetchRequest.body;
+  }
+}
+
+/**
+ * `Headers.get` and `has` over Node's parsed request headers (lower-case names; repeated headers
+ * joined with ", " as fetch joins them), without copying them. Iteration and the rest come from a
+ * real `Headers`, built when first needed.
+ */
+class NodeHeaders {
+  #headers: Headers | undefined;
+  constructor(private readonly incoming: IncomingHttpHeaders) {}
+
+  get(name: string): string | null {
+    const value = this.incoming[name.toLowerCase()];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  has(name: string): boolean {
+    return this.incoming[name.toLowerCase()] !== undefined;
+  }
+
+  get real(): Headers {
+    this.#headers ??= new Headers(headerPairs(this.incoming));
+    return this.#headers;
+  }
+
+  forEach(callback: (value: string, key: string, parent: Headers) => void): void {
+    this.real.forEach(callback);
+  }
+  entries() {
+    return this.real.entries();
+  }
+  keys() {
+    return this.real.keys();
+  }
+  values() {
+    return this.real.values();
+  }
+  [Symbol.iterator]() {
+    return this.real[Symbol.iterator]();
+  }
+}
+
+/** A fetch `Request` with what Fastify parsed: the body as its text, or the multipart stream itself. */
+function toFetchRequest(request: FastifyRequest, method: string, url: string, signal: AbortSignal): Request {
   const init: RequestInit & { duplex?: 'half' } = {
-    method: raw.method,
-    headers: headerPairs(raw.headers),
-    signal: controller.signal,
+    method,
+    headers: headerPairs(request.raw.headers),
+    signal,
   };
-  if (raw.method !== 'GET' && raw.method !== 'HEAD') {
+  if (method !== 'GET' && method !== 'HEAD') {
     init.body = requestBody(request.body);
     init.duplex = 'half';
   }
-  return new Request(createURL(raw), init);
+  return new Request(url, init);
 }
 
 /** Node's request headers as fetch header pairs (HTTP/2 pseudo-headers left out, repeated ones repeated). */

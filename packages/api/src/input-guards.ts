@@ -1,5 +1,4 @@
 import { RosterError } from './errors';
-import { middleware } from './trpc';
 
 /** How deep `findUnstorableText` looks; zod refuses anything deeper than an input schema goes anyway. */
 const MAX_DEPTH = 32;
@@ -38,11 +37,11 @@ export function findUnstorableText(
 }
 
 /**
- * Refuses, before any handler runs, input text the database could not store faithfully: a typed
- * VALIDATION_FAILED naming the field, instead of a database error (500) halfway through a handler.
+ * Refuses input text the database could not store faithfully: a typed VALIDATION_FAILED naming the
+ * field, instead of a database error (500) halfway through a handler. Every procedure runs it before
+ * its handler (`publicProcedure`).
  */
-export const rejectUnstorableText = middleware(async ({ getRawInput, next }) => {
-  const problem = findUnstorableText(await getRawInput());
+export function rejectUnstorableInput(input: unknown): void {
+  const problem = findUnstorableText(input);
   if (problem) throw new RosterError('VALIDATION_FAILED', 'Invalid input', { cause: { issues: [problem] } });
-  return next();
-});
+}

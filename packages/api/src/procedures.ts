@@ -2,7 +2,7 @@ import type { Organization, Role } from '@roster/db';
 import { z } from 'zod';
 import type { ApiKeyCaller, UserCaller } from './context';
 import { RosterError } from './errors';
-import { rejectUnstorableText } from './input-guards';
+import { rejectUnstorableInput } from './input-guards';
 import { findOrganizationAccess } from './queries/access';
 import type { Db } from './queries/db';
 import {
@@ -24,20 +24,20 @@ import { id } from './validation';
 const RETRYABLE_SQLSTATES = new Set(['55P03', '40001', '40P01']);
 
 /**
- * A POST without a body is a call without input (tRPC's `httpLink` sends a mutation whose input is
- * undefined that way; its batch links send `{}`). tRPC itself would parse the missing body as JSON and
- * answer 400 "Unexpected end of JSON input", so the input is read as undefined before anything asks.
+ * Every procedure starts here, with one middleware (each step of tRPC's middleware chain costs a call
+ * and copies of its options, on every request):
+ * - a POST without a body is a call without input (tRPC's `httpLink` sends a mutation whose input is
+ *   undefined that way; its batch links send `{}`). tRPC itself would parse the missing body as JSON and
+ *   answer 400 "Unexpected end of JSON input", so the input is read as undefined before anything asks;
+ * - input text the database could not store faithfully is refused before any handler runs
+ *   (`findUnstorableText`: VALIDATION_FAILED naming the field, not a database error halfway through);
+ * - database errors that mean "another change got in the way" become a retryable CONCURRENT_CHANGE
+ *   instead of an internal error.
  */
-const bodylessMeansNoInput = baseProcedure.use(({ ctx, next }) =>
-  ctx.http?.bodyless ? next({ getRawInput: async () => undefined }) : next(),
-);
-
-/**
- * Every procedure starts here: database errors that mean "another change got in the way" become a
- * retryable CONCURRENT_CHANGE instead of an internal error.
- */
-export const publicProcedure = bodylessMeansNoInput.use(rejectUnstorableText).use(async ({ next }) => {
-  const result = await next();
+export const publicProcedure = baseProcedure.use(async ({ ctx, getRawInput, next }) => {
+  const bodyless = ctx.http?.bodyless === true;
+  if (!bodyless) rejectUnstorableInput(await getRawInput());
+  const result = await (bodyless ? next({ getRawInput: async () => undefined }) : next());
   if (!result.ok) {
     const cause = result.error.cause as { code?: unknown } | undefined;
     if (typeof cause?.code === 'string' && RETRYABLE_SQLSTATES.has(cause.code)) {
@@ -159,16 +159,28 @@ export function requireRoleUnderLock(procedure: 'members.leave' | 'members.remov
 
 function lockGuarded(rule: AccessRule) {
   return authedProcedure.input(z.object({ organizationId: id })).use(({ ctx, input, next }) => {
-    if (ctx.caller.type === 'apiKey') {
-      if (ctx.caller.organizationId !== input.organizationId) throw new RosterError('ORGANIZATION_NOT_FOUND');
-      assertApiKeyScope(ctx.caller, rule);
-    }
+    checkKeyBeforeLock(ctx.caller, input.organizationId, rule);
     return next();
   });
 }
 
+/** The same for a people-only row (a key is refused, SESSION_REQUIRED): the handler's caller is a person. */
 function lockGuardedPerson(rule: AccessRule) {
-  return lockGuarded(rule).use(({ ctx, next }) => next({ ctx: { caller: ctx.caller as UserCaller } }));
+  return authedProcedure.input(z.object({ organizationId: id })).use(({ ctx, input, next }) => {
+    checkKeyBeforeLock(ctx.caller, input.organizationId, rule);
+    return next({ ctx: { caller: ctx.caller as UserCaller } });
+  });
+}
+
+/** What needs no database: a key's organization (ORGANIZATION_NOT_FOUND), then its scope. */
+function checkKeyBeforeLock(
+  caller: UserCaller | ApiKeyCaller,
+  organizationId: string,
+  rule: AccessRule,
+): void {
+  if (caller.type !== 'apiKey') return;
+  if (caller.organizationId !== organizationId) throw new RosterError('ORGANIZATION_NOT_FOUND');
+  assertApiKeyScope(caller, rule);
 }
 
 /** The scope part of an allowlist, for a key: SESSION_REQUIRED (a people-only row) or INSUFFICIENT_SCOPE. */
