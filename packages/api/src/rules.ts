@@ -432,7 +432,7 @@ export function acceptOwnershipRefusal(facts: {
   kind: 'accept' | 'decline';
 }): ErrorReason | null {
   const { offer, caller } = facts;
-  if (!offer || offer.status !== 'pending' || !caller || caller.id !== offer.targetMembershipId) {
+  if (offer?.status !== 'pending' || !caller || caller.id !== offer.targetMembershipId) {
     return 'OWNERSHIP_OFFER_NOT_FOUND';
   }
   if (offer.expired) return 'OWNERSHIP_OFFER_EXPIRED';

@@ -8,7 +8,7 @@ import {
   useScheduleDeletion,
   useSession,
 } from '@roster/react';
-import { Link, useNavigate } from '@tanstack/react-router';
+import { Link } from '@tanstack/react-router';
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useAppState } from '../app-state';

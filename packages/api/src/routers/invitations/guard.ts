@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RosterError } from '../../errors';
-import { type AccessRule, assertAccess, authedProcedure, resolveOrganizationAccess } from '../../procedures';
+import { assertAccess, authedProcedure, resolveOrganizationAccess } from '../../procedures';
 import { findInvitation } from '../../queries/invitations';
 import { ACCESS_RULES } from '../../rules';
 import { id } from '../../validation';
