@@ -131,6 +131,63 @@ describe(`HTTP server (${DB_KIND})`, () => {
       expect(JSON.parse(answer.body)).toBeTruthy();
     }
   });
+
+  it('reads a JSON call from what Fastify parsed: a body with a byte order mark, and repeated headers, as fetch would', async () => {
+    const org = await seedOrganization(t.db, ['owner', 'member']);
+    const member = org.members[1]!;
+    // A leading BOM is ignored, as fetch's Request.json() ignores it; the leave goes through.
+    const res = await fetch(`${base}/trpc/members.leave`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-test-user': member.userId },
+      body: `\uFEFF${JSON.stringify({ organizationId: org.id })}`,
+    });
+    expect(res.status).toBe(200);
+    expect(await membershipStatus(t.db, member.membershipId)).toBe('removed');
+    // A body that is not JSON is refused as tRPC refuses it, and changes nothing.
+    const owner = org.members[0]!;
+    const broken = await fetch(`${base}/trpc/members.leave`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-test-user': owner.userId },
+      body: '{"organizationId":',
+    });
+    expect(broken.status).toBe(400);
+    expect(await membershipStatus(t.db, owner.membershipId)).toBe('active');
+    // tRPC reads `trpc-accept` and `accept` through Headers.get: a repeated Accept is joined, as fetch joins it.
+    const input = encodeURIComponent(JSON.stringify({ organizationId: org.id }));
+    const repeated = await rawGet(`${base}/trpc/organizations.get?input=${input}`, {
+      'x-test-user': owner.userId,
+      accept: 'application/json, text/plain',
+    });
+    expect(repeated.status).toBe(200);
+    expect(JSON.parse(repeated.body).result.data.id).toBe(org.id);
+  });
+
+  it('hands a multipart body to tRPC as a real fetch Request (refused as input of the wrong kind, never a 500); octet-stream stays 415', async () => {
+    const org = await seedOrganization(t.db, ['owner', 'member']);
+    const member = org.members[1]!;
+    const form = new FormData();
+    form.set('organizationId', org.id);
+    const multipart = await fetch(`${base}/trpc/members.leave`, {
+      method: 'POST',
+      headers: { 'x-test-user': member.userId },
+      body: form,
+    });
+    expect(multipart.status).toBe(400);
+    expect(((await multipart.json()) as { error: { data: { reason: string } } }).error.data.reason).toBe(
+      'VALIDATION_FAILED',
+    );
+    // No body parser takes octet-stream on /trpc: refused before tRPC, as a foreign body is.
+    const octets = await fetch(`${base}/trpc/members.leave`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', 'x-test-user': member.userId },
+      body: new Uint8Array([1, 2, 3]),
+    });
+    expect(octets.status).toBe(415);
+    expect(((await octets.json()) as { error: { data: { reason: string } } }).error.data.reason).toBe(
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    expect(await membershipStatus(t.db, member.membershipId)).toBe('active');
+  });
 });
 
 /** A GET through node:http, to see the framing headers (Content-Length, Transfer-Encoding) as they were sent. */
