@@ -44,6 +44,95 @@ class ResilientClient extends pg.Client {
   }
 }
 
+/**
+ * The statements Kysely opens a transaction with (`begin`, or `start transaction` with an isolation level
+ * and access mode): only these well-formed ones are held back, so a held-back BEGIN cannot fail on its
+ * own while the statement sent behind it runs outside the transaction.
+ */
+const TRANSACTION_START =
+  /^(begin|start transaction( isolation level (serializable|repeatable read|read committed|read uncommitted))?( read only| read write)?)$/;
+
+/**
+ * A client that sends a transaction's BEGIN together with its first statement: one round trip, not two,
+ * for every transaction (what pgjdbc and Npgsql do too). Kysely awaits `begin` before it runs the
+ * transaction's first statement; this answers `begin` at once, holds it back, and writes it to the socket
+ * in the same write as whatever comes next (node-postgres's pipeline mode lets a query go out before the
+ * answer to the previous one is in). PostgreSQL runs them in order, so the statement runs inside the
+ * transaction exactly as before. The held-back BEGIN's outcome is that statement's: if BEGIN failed,
+ * the statement's promise rejects with BEGIN's error (its own result is dropped) and Kysely rolls back.
+ *
+ * Only the BEGIN is held back: every other query is sent when asked, and Kysely never has two queries in
+ * flight on one connection, so pipeline mode changes nothing else (it refuses cursors and the `rows`
+ * option, which Roster does not use).
+ */
+class PipeliningClient extends ResilientClient {
+  /** The BEGIN Kysely was told had run, to be sent with the next query. */
+  #heldBegin: string | undefined;
+
+  constructor(config?: string | pg.ClientConfig) {
+    super(
+      typeof config === 'string'
+        ? { connectionString: config, pipeline: true }
+        : { ...config, pipeline: true },
+    );
+  }
+
+  // pg's Client.query has many overloads; this forwards every call shape untouched except Kysely's BEGIN.
+  override query(...args: unknown[]): any {
+    const [text, values] = args;
+    if (
+      this.#heldBegin === undefined &&
+      args.length === 2 &&
+      typeof text === 'string' &&
+      Array.isArray(values) &&
+      values.length === 0 &&
+      TRANSACTION_START.test(text)
+    ) {
+      this.#heldBegin = text;
+      return Promise.resolve(BEGIN_RESULT);
+    }
+    const begin = this.#heldBegin;
+    if (begin === undefined) return this.send(args);
+    this.#heldBegin = undefined;
+    // One write for both: the socket is corked while pg writes them (pg corks and uncorks per query;
+    // corks nest, so nothing leaves before the outer uncork).
+    const stream = (
+      this as unknown as {
+        connection?: { stream?: NodeJS.WritableStream & { cork?(): void; uncork?(): void } };
+      }
+    ).connection?.stream;
+    stream?.cork?.();
+    let began: Promise<unknown>;
+    let result: unknown;
+    try {
+      began = super.query(begin, []) as Promise<unknown>;
+      result = this.send(args);
+    } finally {
+      stream?.uncork?.();
+    }
+    if (!(result instanceof Promise)) {
+      // A callback or a submittable query (Kysely sends neither): its outcome is its own.
+      began.catch(() => {});
+      return result;
+    }
+    return began.then(
+      () => result,
+      (error: unknown) => {
+        (result as Promise<unknown>).catch(() => {});
+        throw error;
+      },
+    );
+  }
+
+  /** Sends one query as asked (a subclass may name it first). */
+  protected send(args: unknown[]): unknown {
+    return (super.query as (...a: unknown[]) => unknown)(...args);
+  }
+}
+
+/** What pg answers for BEGIN, as Kysely's driver reads it (it reads nothing of it). */
+const BEGIN_RESULT = Object.freeze({ command: 'BEGIN', rowCount: null, oid: null, rows: [], fields: [] });
+
 /** How many statements one connection prepares at most; past it, new statements run unnamed. */
 export const MAX_PREPARED_STATEMENTS_PER_CONNECTION = 500;
 
@@ -59,20 +148,24 @@ const PREPARABLE = /^\s*\(*\s*(select|insert|update|delete|with|merge|values)\b/
  * through unchanged. At most `MAX_PREPARED_STATEMENTS_PER_CONNECTION` names per connection, so dynamic SQL
  * cannot grow the connection's memory (or the backend's) without bound.
  */
-class PreparingClient extends ResilientClient {
+class PreparingClient extends PipeliningClient {
   /** Statement text -> its name, for the statements this connection prepares. */
   readonly #prepared = new Map<string, string>();
 
-  // pg's Client.query has many overloads; this forwards every call shape untouched except (text, values).
-  override query(...args: unknown[]): any {
+  // Every call shape goes through untouched except (text, values).
+  protected override send(args: unknown[]): unknown {
     const [text, values] = args;
     if (args.length === 2 && typeof text === 'string' && Array.isArray(values) && values.length > 0) {
       const name = this.#nameFor(text);
       if (name) {
-        return (super.query as (config: pg.QueryConfig) => Promise<pg.QueryResult>)({ name, text, values });
+        return (pg.Client.prototype.query as (config: pg.QueryConfig) => Promise<pg.QueryResult>).call(this, {
+          name,
+          text,
+          values,
+        });
       }
     }
-    return (super.query as (...a: unknown[]) => unknown)(...args);
+    return super.send(args);
   }
 
   /** The statement's name, or undefined when it is not worth preparing or the connection is at its cap. */
@@ -104,7 +197,7 @@ export function createDatabase(options: CreateDatabaseOptions = {}): Kysely<Data
       );
     }
     const pool = new pg.Pool({
-      Client: (options.preparedStatements ?? true) ? PreparingClient : ResilientClient,
+      Client: (options.preparedStatements ?? true) ? PreparingClient : PipeliningClient,
       connectionString: url,
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,

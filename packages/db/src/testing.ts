@@ -107,3 +107,5 @@ async function ensureTemplate(baseUrl: string): Promise<string> {
   });
   return template;
 }
+
+export { type RoundTripCounter, startRoundTripCounter } from './round-trips';
