@@ -1,5 +1,6 @@
 import { endMembership } from '@roster/api';
 import type { Database } from '@roster/db';
+import { startRoundTripCounter } from '@roster/db/testing';
 import { buildServer } from '@roster/server';
 import type { Kysely, LogEvent } from 'kysely';
 import { openDatabase } from './database';
@@ -17,7 +18,11 @@ export interface StatementLog {
 
 export interface WorkCount {
   operation: 'leave' | 'remove';
-  /** Every statement sent, BEGIN and COMMIT included: on node-postgres, one round trip each. */
+  /**
+   * Round trips to PostgreSQL, counted on the wire (`startRoundTripCounter`: how many times the server
+   * had answered and the client sent again). A transaction's BEGIN goes out with its first statement
+   * (`@roster/db` pipelines it), so this is one less than the statements with BEGIN and COMMIT.
+   */
   roundTrips: number;
   /** Statements other than BEGIN/COMMIT/ROLLBACK. */
   statements: number;
@@ -38,7 +43,7 @@ function kindOf(sql: string): string {
   return `${verb} ${table}${lock ? ` ${lock}` : ''}`;
 }
 
-export function countWork(operation: 'leave' | 'remove', events: LogEvent[]): WorkCount {
+export function countWork(operation: 'leave' | 'remove', events: LogEvent[], roundTrips: number): WorkCount {
   const log = events.map((e) => ({ sql: e.query.sql, kind: kindOf(e.query.sql) }));
   let inTx = false;
   let statementsInTransaction = 0;
@@ -49,7 +54,7 @@ export function countWork(operation: 'leave' | 'remove', events: LogEvent[]): Wo
   }
   return {
     operation,
-    roundTrips: log.length,
+    roundTrips,
     statements: log.filter((l) => !['BEGIN', 'COMMIT', 'ROLLBACK'].includes(l.kind)).length,
     transactions: log.filter((l) => l.kind === 'BEGIN').length,
     statementsInTransaction,
@@ -70,11 +75,15 @@ async function injectMutation(app: Server, path: string, token: string, input: u
   if (res.statusCode !== 200) throw new Error(`${path}: HTTP ${res.statusCode} ${res.body}`);
 }
 
-/** A one-connection database whose Kysely `log` keeps the statements of the current `record` call only. */
-function recordingDatabase(url: string) {
+/**
+ * A one-connection database whose Kysely `log` keeps the statements of the current `record` call only,
+ * connected through a round-trip counter (a TCP proxy in this process) that counts them on the wire.
+ */
+async function recordingDatabase(url: string) {
   const events: LogEvent[] = [];
   let recording = false;
-  const db = openDatabase(url, {
+  const counter = await startRoundTripCounter(url);
+  const db = openDatabase(counter.url, {
     max: 1,
     log: (e) => {
       if (recording) events.push(e);
@@ -82,15 +91,20 @@ function recordingDatabase(url: string) {
   });
   const record = async (operation: 'leave' | 'remove', call: () => Promise<unknown>): Promise<WorkCount> => {
     events.length = 0;
+    counter.reset();
     recording = true;
     try {
       await call();
     } finally {
       recording = false;
     }
-    return countWork(operation, events);
+    return countWork(operation, events, counter.roundTrips());
   };
-  return { db, record };
+  const close = async () => {
+    await db.destroy();
+    await counter.close();
+  };
+  return { db, record, close };
 }
 
 /**
@@ -110,14 +124,15 @@ async function countLeaveAndRemove(
 
 /**
  * One leave and one removal through `createCaller` (the procedure, its guards and the service, without
- * HTTP or authentication), on a database whose Kysely `log` records every statement.
+ * HTTP or authentication), on a database whose Kysely `log` records every statement and whose round trips
+ * are counted on the wire.
  */
 export async function measureWork(
   url: string,
   leave: OpsScenario,
   remove: OpsScenario,
 ): Promise<{ leave: WorkCount; remove: WorkCount }> {
-  const { db, record } = recordingDatabase(url);
+  const { db, record, close } = await recordingDatabase(url);
   try {
     return await countLeaveAndRemove(0, (operation, i) => {
       const s = operation === 'leave' ? leave : remove;
@@ -125,7 +140,7 @@ export async function measureWork(
       return record(operation, () => caller.members[operation](operationInput(s, i)));
     });
   } finally {
-    await db.destroy();
+    await close();
   }
 }
 
@@ -138,7 +153,7 @@ export async function measureHttpWork(
   leave: OpsScenario,
   remove: OpsScenario,
 ): Promise<{ leave: WorkCount; remove: WorkCount }> {
-  const { db, record } = recordingDatabase(url);
+  const { db, record, close } = await recordingDatabase(url);
   const app = await buildServer({ db, logLevel: 'silent', rateLimit: false });
   try {
     return await countLeaveAndRemove(2, (operation, i) => {
@@ -149,7 +164,7 @@ export async function measureHttpWork(
     });
   } finally {
     await app.close();
-    await db.destroy();
+    await close();
   }
 }
 
