@@ -47,6 +47,18 @@ export function benchFigures(results) {
     lines.push(
       `Against ${peer.name} ${peer.version} in the same run (medians of ops/s, Roster / peer): ${ratios}.`,
     );
+    const peerLeave = at16('leave', 'peer');
+    if (leave.serverCpuMsPerOp !== undefined && peerLeave?.serverCpuMsPerOp !== undefined) {
+      lines.push(
+        `CPU per leave at 16 callers, server + database: Roster ${leave.serverCpuMsPerOp.toFixed(2)} + ${leave.databaseCpuMsPerOp.toFixed(2)} ms, ${peer.name} ${peerLeave.serverCpuMsPerOp.toFixed(2)} + ${peerLeave.databaseCpuMsPerOp.toFixed(2)} ms.`,
+      );
+    }
+    const rss = results.ops.peakRssMiB;
+    if (rss?.roster !== undefined && rss.peer !== undefined) {
+      lines.push(
+        `Peak memory of the server process over the ${rss.concurrency}-caller run: Roster ${round(rss.roster)} MiB, ${peer.name} ${round(rss.peer)} MiB.`,
+      );
+    }
     const race = (side) => results.race?.find((r) => r.side === side);
     if (race('roster') && race(peer.name)) {
       lines.push(
@@ -55,6 +67,15 @@ export function benchFigures(results) {
     }
   } else {
     lines.push('This run predates the better-auth comparison; the next full run adds it.');
+  }
+  const checks = results.aim?.checks ?? [];
+  if (checks.length) {
+    const missed = checks.filter((c) => !c.met);
+    lines.push(
+      missed.length === 0
+        ? `Every aim the bench checks was met in this run (${checks.length}).`
+        : `Aims the bench checks: ${checks.length - missed.length} of ${checks.length} met; missed: ${missed.map((c) => `${c.aim} (${c.measured}, aim ${c.target})`).join('; ')} — why, in [bench/README.md](bench/README.md#the-committed-figures).`,
+    );
   }
   return lines.join('\n');
 }
