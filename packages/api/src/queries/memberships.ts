@@ -149,30 +149,49 @@ export async function isActiveMemberEmail(trx: Db, organizationId: string, email
   return row !== undefined;
 }
 
-/**
- * One page of active members in (created_at, id) order, starting after `after`. Reads `limit + 1`
- * rows to know whether another page follows. Uses the partial index memberships_active_keyset_idx.
- */
 /** `text` as a LIKE pattern that matches it literally anywhere: `%`, `_` and `\\` lose their meaning. */
 export function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+export interface ActiveMembersPageParams {
+  organizationId: string;
+  after: { at: string; id: string } | null;
+  limit: number;
+  query?: string | undefined;
+  role?: Role | undefined;
+}
+
+/** A row of `listActiveMembersPage`. */
+export interface ActiveMemberRow {
+  id: string;
+  user_id: string;
+  role: Role;
+  created_at: Date;
+  email: string;
+  name: string;
+  /** `created_at` as the cursor holds it (UTC, microseconds). */
+  keyset_at: string;
+  /** With `query`: how the page was read (see `searchActiveMembersPage`). */
+  via?: SearchRoute;
+}
+
 /**
- * One page of the organization's active members in joining order, starting after `after`; optionally
- * only those whose name or email contains `query` (case-insensitive; trigram indexes serve it) and only
- * one `role` (its own keyset index).
+ * One page of the organization's active members in joining order ((created_at, id)), starting after
+ * `after`; `limit + 1` rows, so the caller knows whether another page follows. `role` keeps one role
+ * (its own keyset index, memberships_active_role_keyset_idx); `query` keeps the members whose name or
+ * email contains it (case-insensitive), see `searchActiveMembersPage`. Without `query`: the keyset
+ * index memberships_active_keyset_idx, read from the cursor on, a page's worth of rows.
+ *
+ * `status = 'active'` is written into the statement, not bound: the keyset indexes are partial
+ * (`where status = 'active'`), and a generic plan (a prepared statement after its fifth run) may only
+ * use a partial index whose condition the statement itself proves.
  */
 export async function listActiveMembersPage(
   db: Db,
-  params: {
-    organizationId: string;
-    after: { at: string; id: string } | null;
-    limit: number;
-    query?: string | undefined;
-    role?: Role | undefined;
-  },
-) {
+  params: ActiveMembersPageParams,
+): Promise<ActiveMemberRow[]> {
+  if (params.query) return searchActiveMembersPage(db, { ...params, query: params.query });
   let query = db
     .selectFrom('memberships as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
@@ -186,12 +205,8 @@ export async function listActiveMembersPage(
       sql<string>`to_char(m.created_at at time zone 'UTC', ${KEYSET_TIME_FORMAT})`.as('keyset_at'),
     ])
     .where('m.organization_id', '=', params.organizationId)
-    .where('m.status', '=', 'active');
+    .where('m.status', '=', sql.lit('active'));
   if (params.role) query = query.where('m.role', '=', params.role);
-  if (params.query) {
-    const pattern = containsPattern(params.query);
-    query = query.where((eb) => eb.or([eb('u.name', 'ilike', pattern), eb('u.email', 'ilike', pattern)]));
-  }
   if (params.after) {
     const { at, id } = params.after;
     query = query.where(sql<boolean>`(m.created_at, m.id) > (${at}::timestamptz, ${id}::uuid)`);
@@ -201,4 +216,110 @@ export async function listActiveMembersPage(
     .orderBy('m.id')
     .limit(params.limit + 1)
     .execute();
+}
+
+/** How many memberships a search walks in list order before it looks the query up in the trigram indexes. */
+export const SEARCH_WALK_ROWS = 1000;
+/** The most users matching a query that a search joins to the organization's memberships and sorts. */
+export const SEARCH_MATCHED_USERS_CAP = 2000;
+
+/** How a search page was read (see `searchActiveMembersPage`); tests and the bench look at it. */
+export type SearchRoute = 'walk' | 'match' | 'scan';
+
+/**
+ * A search page: one statement that decides how to read while it runs, from what it finds, not from
+ * the planner's estimate of how many members match. No estimate is reliable here: the planner cannot know
+ * how many names contain a substring (its histogram guesses; the generic plan of a prepared statement,
+ * which `@roster/db` uses after five runs, knows no pattern at all), and a wrong guess cost seconds at a
+ * million members: walking every membership in list order, testing each user, for a query a handful of
+ * them match. Always looking the query up in the trigram indexes instead would cost a query everybody
+ * matches the whole index (a bitmap of every user, ~0.2 s at a million). So, in order, each step only
+ * when the one before did not settle the page:
+ *
+ * 1. `walk`: the first SEARCH_WALK_ROWS memberships after the cursor, in list order (keyset index), each
+ *    user probed and tested, until the page is full. Settled when it is (a query many members match: a
+ *    page's worth of rows read) or when those were all the memberships left.
+ * 2. `match`: the users whose name or email contains the query (trigram indexes), at most
+ *    SEARCH_MATCHED_USERS_CAP + 1 of them. If no more than the cap: each one's active membership here (one
+ *    index probe per user), the page sorted out of those. A selective query costs its matches, not the
+ *    organization's size.
+ * 3. `scan`: more users than the cap match (in the whole database) yet few members in the first walk:
+ *    the same walk from the cursor, unbounded, until the page is full.
+ *
+ * The plan has no choice that depends on the query's selectivity: the walks read the keyset index in
+ * order, bounded or stopped by `limit + 1`, and probe users one by one (a LATERAL subquery with a LIMIT
+ * is never turned into a join over all users); the trigram lookup is capped and each match probes its
+ * membership the same way (never a hash join over the whole organization); a branch whose step is not
+ * taken never runs (a one-time filter on `route`), and a CTE nobody reads is never computed. The caps
+ * also keep the plan's estimated cost low, so PostgreSQL does not JIT-compile it (`jit_above_cost`) for
+ * branches that do not run.
+ */
+async function searchActiveMembersPage(
+  db: Db,
+  params: ActiveMembersPageParams & { query: string },
+): Promise<ActiveMemberRow[]> {
+  const { organizationId, role, after } = params;
+  const pageRows = params.limit + 1;
+  const pattern = containsPattern(params.query);
+  const walkRows = sql.lit(SEARCH_WALK_ROWS);
+  const cap = SEARCH_MATCHED_USERS_CAP;
+  // The memberships a page may hold (alias m): this organization's active ones, of one role, after the cursor.
+  const onPage = sql<boolean>`m.organization_id = ${organizationId} and m.status = 'active'${
+    role ? sql` and m.role = ${role}` : sql``
+  }${after ? sql` and (m.created_at, m.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}`;
+  // The user (alias u) matches the query.
+  const matches = sql<boolean>`(u.name ilike ${pattern} or u.email ilike ${pattern})`;
+  // Membership m's user, when they match: one primary-key probe per membership.
+  const matchingUser = sql`select u.email, u.name from users u where u.id = m.user_id and ${matches} limit 1`;
+  const { rows } = await sql<ActiveMemberRow>`
+    with walked as materialized (
+      select m.id, m.user_id, m.role, m.created_at, u.email, u.name
+      from (
+        select m.id, m.user_id, m.role, m.created_at from memberships m
+        where ${onPage}
+        order by m.created_at, m.id
+        limit ${walkRows}
+      ) m
+      cross join lateral (${matchingUser}) u
+      order by m.created_at, m.id
+      limit ${pageRows}
+    ),
+    matched as materialized (
+      select u.id, u.email, u.name from users u where ${matches} limit ${sql.lit(cap + 1)}
+    ),
+    route as materialized (
+      select case
+        when (select count(*) from walked) = ${pageRows}
+          or (select count(*) from (
+                select 1 from memberships m where ${onPage} order by m.created_at, m.id limit ${walkRows}
+              ) walkable) < ${walkRows}
+          then 'walk'
+        when (select count(*) from matched) <= ${sql.lit(cap)} then 'match'
+        else 'scan'
+      end as via
+    )
+    select page.*, to_char(page.created_at at time zone 'UTC', ${KEYSET_TIME_FORMAT}) as keyset_at
+    from (
+      (select walked.*, 'walk' as via from walked where (select via from route) = 'walk')
+      union all
+      (select m.id, m.user_id, m.role, m.created_at, u.email, u.name, 'match' as via
+       from matched u
+       cross join lateral (
+         select m.id, m.user_id, m.role, m.created_at from memberships m where m.user_id = u.id and ${onPage} limit 1
+       ) m
+       where (select via from route) = 'match'
+       order by m.created_at, m.id
+       limit ${pageRows})
+      union all
+      (select m.id, m.user_id, m.role, m.created_at, u.email, u.name, 'scan' as via
+       from memberships m
+       cross join lateral (${matchingUser}) u
+       where (select via from route) = 'scan' and ${onPage}
+       order by m.created_at, m.id
+       limit ${pageRows})
+    ) page
+    order by page.created_at, page.id
+    limit ${pageRows}
+  `.execute(db);
+  return rows;
 }
