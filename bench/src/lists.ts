@@ -26,6 +26,12 @@ export interface PlanSummary {
   usesKeysetIndex: boolean;
   sqlHasOffset: boolean;
   executionMs: number;
+  /**
+   * The same statement as PostgreSQL runs it once it switches to the prepared statement's generic plan
+   * (`@roster/db` prepares every statement; after five runs the plan cache may keep a plan made without
+   * the parameters' values): EXPLAIN ANALYZE under `plan_cache_mode = force_generic_plan`.
+   */
+  genericExecutionMs?: number;
 }
 
 export interface ListPageResult {
@@ -69,6 +75,8 @@ export function summarizePlan(root: PlanNode, executionMs: number, sqlText: stri
   let sorts = 0;
   let membershipRowsRead = 0;
   const walk = (n: PlanNode, depth: number) => {
+    // A node that never ran (a branch the statement did not take) read nothing.
+    if (n['Actual Loops'] === 0) return;
     const rows = (n['Actual Rows'] ?? 0) * (n['Actual Loops'] ?? 1);
     if (n['Index Name']) indexes.push(n['Index Name']);
     if (n['Node Type'] === 'Seq Scan') seqScans.push(n['Relation Name'] ?? '?');
@@ -120,7 +128,7 @@ export async function explainListPage(
   }
   const listQuery = events
     .map((e) => e.query as CompiledQuery)
-    .filter((q) => /from "memberships"/i.test(q.sql) && /order by/i.test(q.sql))
+    .filter((q) => /from "?memberships"?/i.test(q.sql) && /order by/i.test(q.sql))
     .at(-1);
   if (!listQuery) {
     return {
@@ -139,7 +147,28 @@ export async function explainListPage(
     listQuery.parameters as unknown[],
   );
   const plan = res.rows[0]['QUERY PLAN'][0];
-  return summarizePlan(plan.Plan, plan['Execution Time'], listQuery.sql);
+  return {
+    ...summarizePlan(plan.Plan, plan['Execution Time'], listQuery.sql),
+    genericExecutionMs: await explainGeneric(client, listQuery),
+  };
+}
+
+/** Execution time of `query` under its prepared statement's generic plan (EXPLAIN ANALYZE EXECUTE). */
+async function explainGeneric(client: pg.Client, query: CompiledQuery): Promise<number> {
+  const values = (query.parameters as unknown[]).map((v) =>
+    v === null ? 'null' : client.escapeLiteral(v instanceof Date ? v.toISOString() : String(v)),
+  );
+  await client.query(`prepare bench_list_page as ${query.sql}`);
+  try {
+    await client.query('set plan_cache_mode = force_generic_plan');
+    const res = await client.query(
+      `explain (analyze, format json) execute bench_list_page${values.length ? `(${values.join(', ')})` : ''}`,
+    );
+    return res.rows[0]['QUERY PLAN'][0]['Execution Time'];
+  } finally {
+    await client.query('reset plan_cache_mode');
+    await client.query('deallocate bench_list_page');
+  }
 }
 
 /** First and deep page of members.list over HTTP, sequentially, `requests` times each. */

@@ -413,6 +413,6 @@ function planCell(p: PlanSummary): string {
     `${p.membershipRowsRead} membership rows read`,
     p.sorts ? 'SORT' : 'no sort',
     p.sqlHasOffset ? 'OFFSET' : 'no offset',
-    `${p.executionMs.toFixed(2)} ms`,
+    `${p.executionMs.toFixed(2)} ms${p.genericExecutionMs === undefined ? '' : ` (generic plan ${p.genericExecutionMs.toFixed(2)} ms)`}`,
   ].join(', ');
 }

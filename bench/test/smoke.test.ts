@@ -107,6 +107,31 @@ describe('bench helpers', () => {
     expect(
       summarizePlan({ 'Node Type': 'Seq Scan', 'Relation Name': 'memberships' }, 1, 'x offset 5').seqScans,
     ).toEqual(['memberships']);
+    // A branch that never ran (a one-time filter was false) read nothing.
+    const branches = summarizePlan(
+      {
+        'Node Type': 'Append',
+        'Actual Rows': 1,
+        'Actual Loops': 1,
+        Plans: [
+          { 'Node Type': 'Index Scan', 'Index Name': 'users_pkey', 'Actual Rows': 1, 'Actual Loops': 1 },
+          {
+            'Node Type': 'Sort',
+            'Actual Rows': 0,
+            'Actual Loops': 0,
+            Plans: [{ 'Node Type': 'Seq Scan', 'Relation Name': 'memberships', 'Actual Loops': 0 }],
+          },
+        ],
+      },
+      0.1,
+      'select',
+    );
+    expect(branches).toMatchObject({
+      indexes: ['users_pkey'],
+      seqScans: [],
+      sorts: 0,
+      membershipRowsRead: 0,
+    });
   });
 });
 
