@@ -1,6 +1,6 @@
 import type { AuditExportResult, AuditExportVerdict } from './audit-export';
 import type { EmbeddedStartResult } from './embedded';
-import type { ListResult, PlanSummary } from './lists';
+import { KEYSET_INDEX, type ListResult, type PlanSummary } from './lists';
 import type { BaselineResult, OpsResult, Verification } from './ops';
 import type { PeerVerification } from './peer';
 import type { PreparedExperiment } from './prepared';
@@ -405,9 +405,13 @@ export function formatReport(r: BenchResults): string {
 }
 
 function planCell(p: PlanSummary): string {
-  const index = p.usesKeysetIndex
-    ? 'keyset index'
-    : `indexes ${[...new Set(p.indexes)].join(' + ') || 'none'}${p.seqScans.length ? `, SEQ SCAN of ${p.seqScans.join(', ')}` : ''}`;
+  // "keyset index" when it is all the plan reads besides the users' primary key.
+  const index =
+    p.usesKeysetIndex &&
+    p.seqScans.length === 0 &&
+    p.indexes.every((name) => name === KEYSET_INDEX || name === 'users_pkey')
+      ? 'keyset index'
+      : `indexes ${[...new Set(p.indexes)].join(' + ') || 'none'}${p.seqScans.length ? `, SEQ SCAN of ${p.seqScans.join(', ')}` : ''}`;
   return [
     index,
     `${p.membershipRowsRead} membership rows read`,

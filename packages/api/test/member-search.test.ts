@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCursor } from '../src/pagination';
 import {
+  hasTrigram,
   listActiveMembersPage,
   SEARCH_MATCHED_USERS_CAP,
   SEARCH_WALK_ROWS,
@@ -217,6 +218,7 @@ describe('members.list search in an organization larger than the first walk', ()
     1150: `Haystack ${s} 1150`,
     1163: `Haystack ${s} 1163`,
     1222: `Snake_${s}`,
+    1233: `Tilde ${s} ~%~`,
     1244: `Back\\slash ${s}`,
     1270: `Haystack ${s} 1270`,
     1282: `Needle ${s} 1282`,
@@ -389,5 +391,9 @@ describe('members.list search in an organization larger than the first walk', ()
     expect(await firstPage(`e_${s}`)).toEqual({ via: ['match'], positions: [1222] });
     expect(await firstPage(`k\\slash ${s}`)).toEqual({ via: ['match'], positions: [1244] });
     expect(positions(await listAll(api, { organizationId, query: `e_${s}` }))).toEqual([1222]);
+    // No trigram to look up (as pg_trgm pads words: see hasTrigram): the users are read from the table.
+    expect(['zq', 'x@', '~%~', 'é'].filter(hasTrigram)).toEqual([]);
+    expect(['ada', 'lu-1@', '@x', 'a q', 'éé.'].every(hasTrigram)).toBe(true);
+    expect(await firstPage('~%~')).toEqual({ via: ['match'], positions: [1233] });
   });
 });

@@ -223,6 +223,23 @@ export const SEARCH_WALK_ROWS = 1000;
 /** The most users matching a query that a search joins to the organization's memberships and sorts. */
 export const SEARCH_MATCHED_USERS_CAP = 2000;
 
+/**
+ * Whether pg_trgm extracts a trigram from `query` searched as a `containsPattern`; without one its index
+ * answers "every row" (GIN_SEARCH_MODE_ALL) and reads every entry. As pg_trgm does for a LIKE pattern:
+ * each run of letters or digits is a word, padded with two blanks in front unless it starts the query
+ * (a `%` precedes it) and one blank behind unless it ends it, and gives trigrams when that makes 3
+ * characters: "ada", "lu-1@" ("lu "), "@x" ("  x") do; "zq", "x@", "~%~" do not. Letters and digits as a
+ * UTF-8 locale has them; under LC_CTYPE C pg_trgm counts only ASCII ones.
+ */
+export function hasTrigram(query: string): boolean {
+  for (const word of query.matchAll(/[\p{L}\p{N}]+/gu)) {
+    const start = word.index;
+    const end = start + word[0].length;
+    if ([...word[0]].length + (start > 0 ? 2 : 0) + (end < query.length ? 1 : 0) >= 3) return true;
+  }
+  return false;
+}
+
 /** How a search page was read (see `searchActiveMembersPage`); tests and the bench look at it. */
 export type SearchRoute = 'walk' | 'match' | 'scan';
 
@@ -239,10 +256,10 @@ export type SearchRoute = 'walk' | 'match' | 'scan';
  * 1. `walk`: the first SEARCH_WALK_ROWS memberships after the cursor, in list order (keyset index), each
  *    user probed and tested, until the page is full. Settled when it is (a query many members match: a
  *    page's worth of rows read) or when those were all the memberships left.
- * 2. `match`: the users whose name or email contains the query (trigram indexes), at most
- *    SEARCH_MATCHED_USERS_CAP + 1 of them. If no more than the cap: each one's active membership here (one
- *    index probe per user), the page sorted out of those. A selective query costs its matches, not the
- *    organization's size.
+ * 2. `match`: the users whose name or email contains the query (trigram indexes; read from the table
+ *    when the query has no trigram, see `hasTrigram`), at most SEARCH_MATCHED_USERS_CAP + 1 of them. If
+ *    no more than the cap: each one's active membership here (one index probe per user), the page sorted
+ *    out of those. A selective query costs its matches, not the organization's size.
  * 3. `scan`: more users than the cap match (in the whole database) yet few members in the first walk:
  *    the same walk from the cursor, unbounded, until the page is full.
  *
@@ -271,6 +288,10 @@ async function searchActiveMembersPage(
   const matches = sql<boolean>`(u.name ilike ${pattern} or u.email ilike ${pattern})`;
   // Membership m's user, when they match: one primary-key probe per membership.
   const matchingUser = sql`select u.email, u.name from users u where u.id = m.user_id and ${matches} limit 1`;
+  // A query pg_trgm finds no trigram in would read every entry of the trigram indexes (over a second at a
+  // million users): those users are read from the table instead, the same cap stopping the read (`offset 0`
+  // keeps the condition off the indexes).
+  const users = hasTrigram(params.query) ? sql`users u` : sql`(select id, email, name from users offset 0) u`;
   const { rows } = await sql<ActiveMemberRow>`
     with walked as materialized (
       select m.id, m.user_id, m.role, m.created_at, u.email, u.name
@@ -285,7 +306,7 @@ async function searchActiveMembersPage(
       limit ${pageRows}
     ),
     matched as materialized (
-      select u.id, u.email, u.name from users u where ${matches} limit ${sql.lit(cap + 1)}
+      select u.id, u.email, u.name from ${users} where ${matches} limit ${sql.lit(cap + 1)}
     ),
     route as materialized (
       select case
