@@ -7,9 +7,8 @@ import { type Kysely, sql } from 'kysely';
  *   on `users.name` and `users.email` (pg_trgm: shipped with PostgreSQL as a trusted extension, loaded in
  *   PGlite from `@electric-sql/pglite/contrib/pg_trgm`). A prefix (b-tree `text_pattern_ops`) index would
  *   only find "Ada…", never "…Lovelace" or "…@example.com"; trigrams serve both, from 3 characters on.
- *   The planner then joins the few matching users to this organization's active memberships through
- *   `memberships_active_org_user_key`, or, when a query matches most users, walks the keyset index and
- *   filters.
+ *   How a search page uses them (and when it walks the keyset index instead): `searchActiveMembersPage`
+ *   in `@roster/api`'s queries/memberships.ts.
  * - `role` keeps the keyset order with an index of its own, so "the owners of a 100,000-member
  *   organization" reads the owners, not every member.
  */
