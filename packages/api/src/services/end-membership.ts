@@ -38,7 +38,8 @@ export interface EndMembershipResult {
  *    statement, soft-delete the membership, revoke the member's API keys, active-organization pointers,
  *    pending invitations and ownership offers in that organization, and write the audit entry and the
  *    `member.removed` outbox event.
- * With BEGIN and COMMIT, four round trips. Shared by `members.leave` and `members.remove`; also usable
+ * With BEGIN and COMMIT, three round trips on PostgreSQL (`@roster/db` sends BEGIN with the first
+ * statement). Shared by `members.leave` and `members.remove`; also usable
  * in-process by products (the access check included: a person removing someone else is held to the
  * `members.remove` allowlist, a key to its scope's).
  */
