@@ -233,7 +233,7 @@ export function formatReport(r: BenchResults): string {
     );
   }
   if (r.work) {
-    out.push('', 'Work per operation (Kysely log hook)');
+    out.push('', "Work per operation (statements from Kysely's log hook, round trips counted on the wire)");
     const rows: (string | number)[][] = [];
     const add = (label: string, w: WorkCount | undefined) => {
       if (!w) return;
