@@ -1,3 +1,4 @@
+export { AUDIT_ACTIONS, type AuditAction } from './audit-actions';
 export {
   type Actor,
   API_KEY_SCOPES,

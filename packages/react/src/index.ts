@@ -14,6 +14,7 @@ export {
   useRevokeApiKey,
 } from './hooks/apiKeys';
 export {
+  type AuditAction,
   type AuditEntry,
   type AuditLogFilters,
   type AuditLogInput,

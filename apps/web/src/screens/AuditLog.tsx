@@ -1,46 +1,19 @@
 import {
-  type AuditEntry,
   type AuditLogFilters,
   auditLogExportPath,
   useAuditLog,
   useMembers,
   usePermissions,
 } from '@roster/react';
-import type { TFunction } from 'i18next';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { AUDIT_ACTIONS, actionKey, auditSentence } from '../audit';
 import { ErrorText } from '../components/ErrorText';
 import { FilterSelect } from '../components/FilterSelect';
 import { currentLanguage } from '../i18n';
-import type { Messages } from '../i18n/en';
 import { useCurrentOrganization } from './OrgLayout';
 
 const AUDIT_PAGE_SIZE = 20;
-
-/** The actions Roster writes, for the filter (the API takes any action name). */
-export const AUDIT_ACTIONS = [
-  'member.removed',
-  'member.left',
-  'member.role_changed',
-  'ownership.transferred',
-  'invitation.created',
-  'invitation.revoked',
-  'invitation.accepted',
-  'api_key.created',
-  'api_key.revoked',
-  'organization.created',
-  'organization.updated',
-  'organization.deletion_scheduled',
-  'webhook.created',
-  'webhook.deleted',
-] as const;
-type ActionKey = keyof Messages['audit']['sentences'];
-
-function actionKey(action: string): ActionKey | null {
-  return (AUDIT_ACTIONS as readonly string[]).includes(action)
-    ? (action.replace('.', '_') as ActionKey)
-    : null;
-}
 
 function formatDateTime(value: string): string {
   return new Intl.DateTimeFormat(currentLanguage(), { dateStyle: 'medium', timeStyle: 'short' }).format(
@@ -53,55 +26,6 @@ function dayStart(day: string, days = 0): string {
   const date = new Date(`${day}T00:00:00`);
   date.setDate(date.getDate() + days);
   return date.toISOString();
-}
-
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-const count = (value: unknown): number => (Array.isArray(value) ? value.length : 0);
-
-/** One entry as a sentence: "Ada removed Cleo (member) — 1 API key revoked". */
-export function auditSentence(t: TFunction, entry: AuditEntry): string {
-  const m = entry.metadata;
-  const actor =
-    entry.actor.type === 'apiKey'
-      ? t('audit.apiKeyActor', { name: entry.actor.name ?? '?' })
-      : (entry.actor.name ?? t('audit.someone'));
-  const target = entry.target.name ?? text(m.email);
-  const role = (value: unknown) =>
-    ['owner', 'admin', 'member', 'viewer'].includes(text(value))
-      ? t(`roles.${text(value) as 'owner' | 'admin' | 'member' | 'viewer'}`)
-      : text(value);
-  const key = actionKey(entry.action);
-  if (!key) return t('audit.unknown', { actor, action: entry.action });
-  const vars = {
-    actor,
-    target: target || t('audit.someone'),
-    role: role(m.role),
-    from: role(m.from),
-    to: role(m.to),
-    email: text(m.email),
-    name: text(m.name),
-    url: text(m.url),
-  };
-  let sentence = t(`audit.sentences.${key}`, vars);
-  if (key === 'organization_updated') {
-    const changes = (m.changes ?? {}) as { name?: { to?: unknown }; slug?: { to?: unknown } };
-    const parts = [
-      ...(changes.name ? [t('audit.renamedTo', { name: text(changes.name.to) })] : []),
-      ...(changes.slug ? [t('audit.slugTo', { slug: text(changes.slug.to) })] : []),
-    ];
-    if (parts.length) sentence = `${sentence}: ${parts.join(', ')}`;
-  }
-  if (key === 'member_removed' || key === 'member_left') {
-    const revoked = (m.revoked ?? {}) as { apiKeyIds?: unknown; invitationIds?: unknown };
-    const parts = [
-      ...(count(revoked.apiKeyIds) ? [t('audit.apiKeysRevoked', { count: count(revoked.apiKeyIds) })] : []),
-      ...(count(revoked.invitationIds)
-        ? [t('audit.invitationsRevoked', { count: count(revoked.invitationIds) })]
-        : []),
-    ];
-    if (parts.length) sentence = `${sentence} — ${parts.join(', ')}`;
-  }
-  return sentence;
 }
 
 /** /app/$orgSlug/audit-log: the organization's audit log (owners, admins, viewers), filtered, exported. */

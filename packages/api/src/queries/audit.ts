@@ -1,10 +1,11 @@
 import { sql } from 'kysely';
+import type { AuditAction } from '../audit-actions';
 import type { RosterEvent } from '../events/types';
 import { type Db, KEYSET_TIME_FORMAT } from './db';
 
 export interface AuditEntryInput {
   organizationId: string;
-  action: string;
+  action: AuditAction;
   actorUserId: string | null;
   actorApiKeyId: string | null;
   targetUserId?: string | null;

@@ -1,5 +1,6 @@
 import type { RemovalReason } from '@roster/db';
 import { sql } from 'kysely';
+import type { AuditAction } from '../audit-actions';
 import type { RosterEventPayloads } from '../events/types';
 import type { Db } from './db';
 
@@ -41,7 +42,7 @@ export async function endMembershipAndRevokeAccess(
     removedBy: string | null;
     keepApiKeys: boolean;
     audit: {
-      action: 'member.left' | 'member.removed';
+      action: Extract<AuditAction, 'member.left' | 'member.removed'>;
       actorUserId: string | null;
       actorApiKeyId: string | null;
       /** The metadata besides `revoked` and `keptApiKeyIds`, which the statement adds. */

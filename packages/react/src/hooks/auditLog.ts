@@ -2,6 +2,12 @@ import { withReason } from '../cache';
 import type { RosterInfiniteQueryResult } from '../results';
 import { type RouterInputs, type RouterOutputs, trpc } from '../trpc';
 
+/**
+ * An action Roster writes to the audit log. `AuditEntry.action` stays a string: a log may hold actions
+ * this version does not know (written by a newer server, or before a rename).
+ */
+export type { AuditAction } from '@roster/api';
+
 /** One audit entry as `auditLog.list` answers it. */
 export type AuditEntry = RouterOutputs['auditLog']['list']['items'][number];
 /** `auditLog.list`'s input without the cursor: the organization, the page size and the filters. */
