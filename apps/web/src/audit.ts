@@ -51,6 +51,27 @@ type MissingText =
 const _exhaustive: [Missing, MissingText] extends [never, never] ? true : never = true;
 void _exhaustive;
 
+/**
+ * Actions whose sentence names something the API did not always record: `ownership.offer_cancelled` rows
+ * got their target, `webhook.secret_rotated` and `webhook.redelivered` rows the (shortened) webhook URL,
+ * only later. A row written before has its `olderSentences` sentence, which names neither.
+ */
+const NAMED_SINCE_LATER = {
+  ownership_offer_cancelled: 'target',
+  webhook_secret_rotated: 'url',
+  webhook_redelivered: 'url',
+} as const satisfies Partial<Record<ActionKey, 'target' | 'url'>>;
+type OlderSentenceKey = keyof typeof NAMED_SINCE_LATER;
+const _olderExhaustive: [
+  Exclude<OlderSentenceKey, keyof Messages['audit']['olderSentences']>,
+  Exclude<keyof Messages['audit']['olderSentences'], OlderSentenceKey>,
+] extends [never, never]
+  ? true
+  : never = true;
+void _olderExhaustive;
+
+const hasOlderSentence = (key: ActionKey): key is OlderSentenceKey => key in NAMED_SINCE_LATER;
+
 export function actionKey(action: string): ActionKey | null {
   return (AUDIT_ACTIONS as readonly string[]).includes(action)
     ? (action.replace('.', '_') as ActionKey)
@@ -84,7 +105,11 @@ export function auditSentence(t: TFunction, entry: AuditEntry): string {
     name: text(m.name),
     url: text(m.url),
   };
-  let sentence = t(`audit.sentences.${key}`, vars);
+  // An older row without the target or URL its sentence names gets the sentence that names neither.
+  let sentence =
+    hasOlderSentence(key) && !(NAMED_SINCE_LATER[key] === 'target' ? target : vars.url)
+      ? t(`audit.olderSentences.${key}`, vars)
+      : t(`audit.sentences.${key}`, vars);
   if (key === 'organization_updated') {
     const changes = (m.changes ?? {}) as { name?: { to?: unknown }; slug?: { to?: unknown } };
     const parts = [

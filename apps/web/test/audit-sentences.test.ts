@@ -4,7 +4,9 @@
 // - each has an action name and a sentence in English and German, with the same placeholders, all of
 //   which auditSentence fills;
 // - each renders, in both languages, from an entry shaped like the one the API writes, as a sentence with
-//   nothing left blank or unresolved, never the "unknown action" fallback, and never a secret.
+//   nothing left blank or unresolved, never the "unknown action" fallback, and never a secret;
+// - rows written before an action recorded what its sentence names (the target of a cancelled ownership
+//   offer, the URL of a rotated secret or a redelivery) render too, by a sentence that names neither.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUDIT_ACTIONS as API_AUDIT_ACTIONS } from '@roster/api';
@@ -93,12 +95,7 @@ const SAMPLES: Record<(typeof AUDIT_ACTIONS)[number], AuditEntry> = {
     { target: cleo },
   ),
   'ownership.declined': entry('ownership.declined', { offerId: id(7) }, { target: ada }),
-  // Written with the target's membership only (no user id), so the row names nobody to show.
-  'ownership.offer_cancelled': entry(
-    'ownership.offer_cancelled',
-    { offerId: id(7) },
-    { targetMembership: true },
-  ),
+  'ownership.offer_cancelled': entry('ownership.offer_cancelled', { offerId: id(7) }, { target: cleo }),
   'ownership.transferred': entry(
     'ownership.transferred',
     { offerId: id(7), previousOwnerMembershipId: id(8), targetPreviousRole: 'admin' },
@@ -133,9 +130,14 @@ const SAMPLES: Record<(typeof AUDIT_ACTIONS)[number], AuditEntry> = {
   'organization.restored': entry('organization.restored', {}),
   'webhook.created': entry('webhook.created', { webhookId: id(11), url: 'https://hooks.example.com/roster' }),
   // The rotated secret is in neither the row nor its metadata; a sentence must not show one even if it were.
-  'webhook.secret_rotated': entry('webhook.secret_rotated', { webhookId: id(11), secret: SECRET }),
+  'webhook.secret_rotated': entry('webhook.secret_rotated', {
+    webhookId: id(11),
+    url: 'https://hooks.example.com/roster',
+    secret: SECRET,
+  }),
   'webhook.redelivered': entry('webhook.redelivered', {
     webhookId: id(11),
+    url: 'https://hooks.example.com/roster',
     deliveryId: id(12),
     eventId: id(13),
   }),
@@ -147,6 +149,7 @@ const SHOWS: Partial<Record<(typeof AUDIT_ACTIONS)[number], string[]>> = {
   'member.removed': [cleo.name],
   'member.role_changed': [cleo.name],
   'ownership.offered': [cleo.name],
+  'ownership.offer_cancelled': [cleo.name],
   'ownership.transferred': [cleo.name],
   'invitation.created': ['eve@example.com'],
   'invitation.resent': ['eve@example.com'],
@@ -154,8 +157,26 @@ const SHOWS: Partial<Record<(typeof AUDIT_ACTIONS)[number], string[]>> = {
   'api_key.created': ['CI'],
   'api_key.revoked': ['CI'],
   'webhook.created': ['https://hooks.example.com/roster'],
+  'webhook.secret_rotated': ['https://hooks.example.com/roster'],
+  'webhook.redelivered': ['https://hooks.example.com/roster'],
   'webhook.deleted': ['https://hooks.example.com/roster'],
 };
+
+/**
+ * Rows written before these actions recorded what their sentence names: a cancelled offer with the
+ * target's membership only (no user id, so no name), a rotation or redelivery with ids only.
+ */
+const OLDER_ROWS: Array<[string, AuditEntry]> = [
+  [
+    'ownership.offer_cancelled',
+    entry('ownership.offer_cancelled', { offerId: id(7) }, { targetMembership: true }),
+  ],
+  ['webhook.secret_rotated', entry('webhook.secret_rotated', { webhookId: id(11) })],
+  [
+    'webhook.redelivered',
+    entry('webhook.redelivered', { webhookId: id(11), deliveryId: id(12), eventId: id(13) }),
+  ],
+];
 
 const LANGUAGES: Array<{ lang: 'en' | 'de'; messages: Messages }> = [
   { lang: 'en', messages: en },
@@ -200,6 +221,17 @@ describe('audit log sentences', () => {
       expect(placeholders(de.audit.sentences[key]), key).toEqual(placeholders(en.audit.sentences[key]));
     }
     expect(Object.keys(de.audit.sentences).sort()).toEqual(Object.keys(en.audit.sentences).sort());
+    expect(Object.keys(en.audit.olderSentences).sort()).toEqual(
+      OLDER_ROWS.map(([action]) => actionKey(action)).sort(),
+    );
+    for (const [key, sentence] of Object.entries(en.audit.olderSentences)) {
+      const german = de.audit.olderSentences[key as keyof typeof de.audit.olderSentences];
+      // An older sentence names only the actor: the row has nothing else to say.
+      expect(placeholders(sentence), `en olderSentences.${key}`).toEqual(['actor']);
+      expect(placeholders(german), `de olderSentences.${key}`).toEqual(['actor']);
+      expect(sentence).toMatch(/^{{actor}} /);
+      expect(german).toMatch(/^{{actor}} /);
+    }
     expect(Object.keys(de.audit.actionNames).sort()).toEqual(Object.keys(en.audit.actionNames).sort());
   });
 
@@ -228,6 +260,16 @@ describe('audit log sentences', () => {
       const actor = sample.actor.type === 'apiKey' ? t('audit.apiKeyActor', { name: 'CI' }) : ada.name;
       expect(sentence.startsWith(actor), sentence).toBe(true);
       for (const shown of SHOWS[action] ?? []) expect(sentence).toContain(shown);
+    });
+
+    it.each(OLDER_ROWS)('%s, written before it named its target or URL', (action, older) => {
+      const sentence = auditSentence(t, older);
+      const key = actionKey(action) as keyof Messages['audit']['olderSentences'];
+      expect(sentence).toBe(t(`audit.olderSentences.${key}`, { actor: ada.name }));
+      expect(sentence).not.toBe(auditSentence(t, SAMPLES[action as keyof typeof SAMPLES]));
+      expect(sentence).not.toMatch(/{{|}}|audit\.|undefined|null|“”|„“|\(\)|\s{2}|\s$/);
+      expect(sentence).not.toContain(t('audit.someone'));
+      expect(sentence.startsWith(ada.name), sentence).toBe(true);
     });
   });
 });

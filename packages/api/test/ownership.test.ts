@@ -136,6 +136,34 @@ describe('ownership offers', () => {
       organizationId: organization.id,
       offerId: again.id,
     });
+    // The entry names the person the offer was for, as the other ownership entries do.
+    expect(
+      await t.db
+        .selectFrom('audit_log')
+        .select(['actor_user_id', 'target_user_id', 'target_membership_id', 'metadata'])
+        .where('organization_id', '=', organization.id)
+        .where('action', '=', 'ownership.offer_cancelled')
+        .execute(),
+    ).toEqual([
+      {
+        actor_user_id: second.user.id,
+        target_user_id: target.user.id,
+        target_membership_id: target.membership.id,
+        metadata: { offerId: again.id },
+      },
+    ]);
+    // So the audit log's target filter ("About") finds it, with the target's name.
+    const aboutTarget = await ownerApi.auditLog.list({
+      organizationId: organization.id,
+      targetUserId: target.user.id,
+      action: 'ownership.offer_cancelled',
+    });
+    expect(aboutTarget.items).toEqual([
+      expect.objectContaining({
+        action: 'ownership.offer_cancelled',
+        target: expect.objectContaining({ userId: target.user.id, name: target.user.name }),
+      }),
+    ]);
     expect(
       await reasonOfRefusal(callerFor(t.db, target.user).members.acceptOwnership({ offerId: again.id })),
     ).toBe('OWNERSHIP_OFFER_NOT_FOUND');

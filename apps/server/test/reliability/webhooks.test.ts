@@ -352,6 +352,21 @@ describe(`webhooks API (${DB_KIND})`, () => {
     const owner = callerFor(db, userCaller(org.members[0]!.userId));
     const url = 'https://ci:p4ss@Hooks.Example.test:8443/roster/in?token=s3cret-token#frag';
     const created = await owner.webhooks.create({ organizationId: org.id, url });
+    const rotated = await owner.webhooks.rotateSecret({ organizationId: org.id, webhookId: created.id });
+    // A delivery that failed every attempt, as the dispatcher leaves it.
+    const eventId = await insertEvent(db, org.id);
+    const dead = await db
+      .insertInto('webhook_deliveries')
+      .values({
+        event_id: eventId,
+        webhook_id: created.id,
+        status: 'dead',
+        attempts: 1,
+        last_error: 'HTTP 500',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await owner.webhooks.redeliver({ organizationId: org.id, deliveryId: dead.id });
     await owner.webhooks.delete({ organizationId: org.id, webhookId: created.id });
     const rows = await db
       .selectFrom('audit_log')
@@ -359,21 +374,24 @@ describe(`webhooks API (${DB_KIND})`, () => {
       .where('organization_id', '=', org.id)
       .where('action', 'like', 'webhook.%')
       .orderBy('created_at')
+      .orderBy('id')
       .execute();
+    const shown = 'https://hooks.example.test:8443/roster/in';
     expect(rows).toEqual([
+      { action: 'webhook.created', metadata: { webhookId: created.id, url: shown } },
+      { action: 'webhook.secret_rotated', metadata: { webhookId: created.id, url: shown } },
       {
-        action: 'webhook.created',
-        metadata: { webhookId: created.id, url: 'https://hooks.example.test:8443/roster/in' },
+        action: 'webhook.redelivered',
+        metadata: { webhookId: created.id, url: shown, deliveryId: dead.id, eventId },
       },
-      {
-        action: 'webhook.deleted',
-        metadata: { webhookId: created.id, url: 'https://hooks.example.test:8443/roster/in' },
-      },
+      { action: 'webhook.deleted', metadata: { webhookId: created.id, url: shown } },
     ]);
     const viewer = callerFor(db, userCaller(org.members[1]!.userId));
     const seen = JSON.stringify(await viewer.auditLog.list({ organizationId: org.id }));
     expect(seen).toContain('hooks.example.test:8443/roster/in');
-    for (const secret of ['s3cret-token', 'p4ss', 'frag', 'token=']) expect(seen).not.toContain(secret);
+    for (const secret of ['s3cret-token', 'p4ss', 'frag', 'token=', created.secret, rotated.secret]) {
+      expect(seen).not.toContain(secret);
+    }
   });
 
   it('caps the number of webhooks per organization', async () => {
@@ -964,17 +982,21 @@ describe(`webhook secrets, rotation and redelivery (${DB_KIND})`, () => {
       expect(webhookSecretBox().decrypt(after.secret_ciphertext!, webhook.id)).toBe(rotated.secret);
       const audit = await db
         .selectFrom('audit_log')
-        .select(['action', 'metadata', 'actor_user_id'])
+        .selectAll()
         .where('organization_id', '=', org.id)
         .where('action', '=', 'webhook.secret_rotated')
         .execute();
+      // Which webhook, by its URL as `webhook.created` writes it; neither secret anywhere in the row.
       expect(audit).toEqual([
-        {
+        expect.objectContaining({
           action: 'webhook.secret_rotated',
-          metadata: { webhookId: webhook.id },
+          metadata: { webhookId: webhook.id, url: own.url },
           actor_user_id: org.members[0]!.userId,
-        },
+        }),
       ]);
+      for (const secret of [rotated.secret, webhook.secret]) {
+        expect(JSON.stringify(audit)).not.toContain(secret.slice(6, 30));
+      }
       expect(JSON.stringify(await owner.webhooks.list({ organizationId: org.id }))).not.toContain(
         rotated.secret,
       );
@@ -1080,7 +1102,10 @@ describe(`webhook secrets, rotation and redelivery (${DB_KIND})`, () => {
         .where('action', '=', 'webhook.redelivered')
         .execute();
       expect(audit).toEqual([
-        { action: 'webhook.redelivered', metadata: { webhookId: webhook.id, deliveryId: dead!.id, eventId } },
+        {
+          action: 'webhook.redelivered',
+          metadata: { webhookId: webhook.id, url: flaky.url, deliveryId: dead!.id, eventId },
+        },
       ]);
 
       // A redelivery that fails again is dead again after its one attempt.

@@ -417,7 +417,7 @@ export const de: Messages = {
       member_role_changed: '{{actor}} hat die Rolle von {{target}} von {{from}} zu {{to}} geändert',
       ownership_offered: '{{actor}} hat {{target}} die Inhaberschaft angeboten',
       ownership_declined: '{{actor}} hat die angebotene Inhaberschaft abgelehnt',
-      ownership_offer_cancelled: '{{actor}} hat ein Angebot der Inhaberschaft zurückgezogen',
+      ownership_offer_cancelled: '{{actor}} hat das Angebot der Inhaberschaft an {{target}} zurückgezogen',
       ownership_transferred: '{{actor}} hat {{target}} zum Inhaber gemacht',
       invitation_created: '{{actor}} hat {{email}} als {{role}} eingeladen',
       invitation_resent: '{{actor}} hat die Einladung an {{email}} erneut verschickt',
@@ -430,10 +430,16 @@ export const de: Messages = {
       organization_deletion_scheduled: '{{actor}} hat die Löschung der Organisation geplant',
       organization_restored: '{{actor}} hat die Organisation wiederhergestellt und das Löschen abgebrochen',
       webhook_created: '{{actor}} hat einen Webhook an {{url}} hinzugefügt',
+      webhook_secret_rotated: '{{actor}} hat den Signaturschlüssel des Webhooks an {{url}} erneuert',
+      webhook_redelivered:
+        '{{actor}} hat eine fehlgeschlagene Zustellung an {{url}} zum erneuten Senden eingeplant',
+      webhook_deleted: '{{actor}} hat den Webhook an {{url}} gelöscht',
+    },
+    olderSentences: {
+      ownership_offer_cancelled: '{{actor}} hat ein Angebot der Inhaberschaft zurückgezogen',
       webhook_secret_rotated: '{{actor}} hat den Signaturschlüssel eines Webhooks erneuert',
       webhook_redelivered:
         '{{actor}} hat eine fehlgeschlagene Webhook-Zustellung zum erneuten Senden eingeplant',
-      webhook_deleted: '{{actor}} hat den Webhook an {{url}} gelöscht',
     },
   },
   deletion: {

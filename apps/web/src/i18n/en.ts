@@ -412,7 +412,7 @@ export const en = {
       member_role_changed: '{{actor}} changed the role of {{target}} from {{from}} to {{to}}',
       ownership_offered: '{{actor}} offered {{target}} the ownership',
       ownership_declined: '{{actor}} declined the ownership offer',
-      ownership_offer_cancelled: '{{actor}} cancelled an ownership offer',
+      ownership_offer_cancelled: '{{actor}} cancelled the ownership offer to {{target}}',
       ownership_transferred: '{{actor}} made {{target}} the owner',
       invitation_created: '{{actor}} invited {{email}} as {{role}}',
       invitation_resent: '{{actor}} sent the invitation to {{email}} again',
@@ -425,9 +425,15 @@ export const en = {
       organization_deletion_scheduled: '{{actor}} scheduled the organization for deletion',
       organization_restored: '{{actor}} restored the organization and cancelled its deletion',
       webhook_created: '{{actor}} added a webhook to {{url}}',
+      webhook_secret_rotated: '{{actor}} rotated the signing secret of the webhook to {{url}}',
+      webhook_redelivered: '{{actor}} queued a failed delivery to {{url}} to be sent once more',
+      webhook_deleted: '{{actor}} deleted the webhook to {{url}}',
+    },
+    /** For rows written before these actions recorded whom or which webhook they were about. */
+    olderSentences: {
+      ownership_offer_cancelled: '{{actor}} cancelled an ownership offer',
       webhook_secret_rotated: '{{actor}} rotated the signing secret of a webhook',
       webhook_redelivered: '{{actor}} queued a failed webhook delivery to be sent once more',
-      webhook_deleted: '{{actor}} deleted the webhook to {{url}}',
     },
   },
   deletion: {

@@ -142,7 +142,7 @@ export async function findOrganizationDelivery(db: Db, organizationId: string, d
     (await db
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
-      .select(['d.id', 'd.event_id', 'd.webhook_id', 'd.status', 'd.attempts'])
+      .select(['d.id', 'd.event_id', 'd.webhook_id', 'd.status', 'd.attempts', 'w.url'])
       .where('d.id', '=', deliveryId)
       .where('w.organization_id', '=', organizationId)
       .forUpdate()

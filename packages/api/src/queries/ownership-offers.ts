@@ -23,12 +23,22 @@ export async function findOwnershipOffer(db: Db, offerId: string) {
     .executeTakeFirst();
 }
 
-/** Locks one offer row (accept, decline and cancel serialize on it, after the organization lock). */
+/**
+ * Locks one offer row (accept, decline and cancel serialize on it, after the organization lock), with the
+ * target's user id (for the audit entry's target). The user id is a subquery, so only the offer is locked.
+ */
 export async function lockOwnershipOffer(trx: Db, offerId: string) {
   return trx
     .selectFrom('ownership_offers')
     .select(OFFER_COLUMNS)
     .select(sql<boolean>`expires_at <= now()`.as('expired'))
+    .select((eb) =>
+      eb
+        .selectFrom('memberships')
+        .select('memberships.user_id')
+        .whereRef('memberships.id', '=', 'ownership_offers.target_membership_id')
+        .as('target_user_id'),
+    )
     .where('id', '=', offerId)
     .forUpdate()
     .executeTakeFirst();

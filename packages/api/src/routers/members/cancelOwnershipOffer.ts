@@ -52,6 +52,8 @@ export const cancelOwnershipOffer = requireRole('members.cancelOwnershipOffer')
           action: 'ownership.offer_cancelled',
           actorUserId: userId,
           actorApiKeyId: null,
+          // The person the offer was for, as on the other ownership entries (the log's target filter).
+          targetUserId: offer.target_user_id,
           targetMembershipId: offer.target_membership_id,
           metadata: { offerId: offer.id },
         },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RosterError } from '../../errors';
-import { findOrganizationDelivery, requeueDeadDelivery } from '../../events/webhooks';
+import { findOrganizationDelivery, redactWebhookUrl, requeueDeadDelivery } from '../../events/webhooks';
 import { requireRole } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
 import { ACCESS_RULES } from '../../rules';
@@ -68,7 +68,13 @@ export const redeliver = requireRole('webhooks.redeliver')
         action: 'webhook.redelivered',
         actorUserId: ctx.caller.userId,
         actorApiKeyId: null,
-        metadata: { webhookId: delivery.webhook_id, deliveryId: delivery.id, eventId: delivery.event_id },
+        metadata: {
+          webhookId: delivery.webhook_id,
+          // The URL as `webhook.created` writes it (no user info, query or fragment).
+          url: redactWebhookUrl(delivery.url),
+          deliveryId: delivery.id,
+          eventId: delivery.event_id,
+        },
       });
       return { id: requeued.id, status: 'pending' as const, attempts: requeued.attempts };
     });

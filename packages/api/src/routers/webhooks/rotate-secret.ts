@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { RosterError } from '../../errors';
 import { webhookSecretBox } from '../../events/secrets';
 import { generateWebhookSecret } from '../../events/signing';
-import { replaceWebhookSecret } from '../../events/webhooks';
+import { redactWebhookUrl, replaceWebhookSecret } from '../../events/webhooks';
 import { requireRole } from '../../procedures';
 import { insertAuditEntry } from '../../queries/audit';
 import { ACCESS_RULES } from '../../rules';
@@ -59,7 +59,8 @@ export const rotateSecret = requireRole('webhooks.rotateSecret')
         action: 'webhook.secret_rotated',
         actorUserId: ctx.caller.userId,
         actorApiKeyId: null,
-        metadata: { webhookId: rotated.id },
+        // The URL as `webhook.created` writes it (no user info, query or fragment); never the secret.
+        metadata: { webhookId: rotated.id, url: redactWebhookUrl(rotated.url) },
       });
       return { id: rotated.id, secret };
     });
