@@ -15,7 +15,7 @@ export type TrpcOptions<TRouter extends AnyTRPCRouter> = FastifyTRPCPluginOption
  * (`httpBatchStreamLink`'s, server-sent events) still go through as streams.
  *
  * Everything else is the adapter's: the same body parsers in its own scope, the request it describes
- * (but see `FastifyTrpcRequest`: no fetch `Request` unless tRPC asks for more than a JSON call needs),
+ * (but see `FastifyTrpcRequest`: no fetch `Request` but for a multipart body),
  * `resolveResponse` (tRPC's documented entry point for adapters), the same `createContext` and `onError`
  * arguments, status and headers taken from the `Response`.
  */
@@ -83,11 +83,12 @@ function isWholeJson(response: Response): boolean {
  * The request tRPC reads, for `resolveResponse`. tRPC's adapter builds a fetch `Request` per call: an
  * undici object with a `Headers` copy, a body stream read back through web streams, and two
  * `AbortSignal`s of its own (one following the adapter's), each made transferable. `resolveResponse`
- * reads little of it: the method, the URL, the headers through `get` and `has`, the signal, and the body
- * through `json()` (a JSON call), `formData()` (multipart) or `body` (octet-stream). This answers those
- * from what Fastify already has: the body parsed above as a string, the headers as Node parsed them.
- * Anything else a `Request` has — and the multipart and octet-stream bodies — comes from a real fetch
- * `Request`, built the first time it is asked for (`toFetchRequest`), so tRPC sees a `Request` either way.
+ * (@trpc/server 11) reads little of it: the method, the URL, the headers through `get` and `has`, the
+ * signal, and the body through `json()` (a JSON call) or `formData()` (multipart; octet-stream bodies
+ * never get here: this scope has no parser for them, so Fastify answers 415). This answers those from what
+ * Fastify already has — the body parsed above as a string, the headers as Node parsed them — and builds a
+ * real fetch `Request` only for a multipart body (`toFetchRequest`). `apps/server/test/http.test.ts`
+ * holds it to fetch's behaviour.
  *
  * The signal is aborted when the client goes away before its answer is sent (the adapter aborts it
  * whenever the response closes, after every answer too: an abort event and an `AbortError` per request,
@@ -98,7 +99,6 @@ class FastifyTrpcRequest {
   readonly url: string;
   readonly headers: NodeHeaders;
   readonly signal: AbortSignal;
-  #fetchRequest: Request | undefined;
 
   constructor(
     private readonly request: FastifyRequest,
@@ -116,40 +116,27 @@ class FastifyTrpcRequest {
     this.signal = controller.signal;
   }
 
-  /** The real thing, for whatever tRPC reads beyond the above. */
-  get fetchRequest(): Request {
-    this.#fetchRequest ??= toFetchRequest(this.request, this.method, this.url, this.signal);
-    return this.#fetchRequest;
-  }
-
-  /** As `Request.json()`: the body parsed as JSON (a leading byte order mark ignored), once. */
+  /** As `Request.json()`: the body parsed as JSON (a leading byte order mark ignored). */
   async json(): Promise<unknown> {
     const body = this.request.body;
-    if (typeof body !== 'string') return this.fetchRequest.json();
+    if (typeof body !== 'string') return this.fetchRequest().json();
     return JSON.parse(body.charCodeAt(0) === 0xfeff ? body.slice(1) : body);
   }
 
-  async text(): Promise<string> {
-    const body = this.request.body;
-    return typeof body === 'string' ? body : this.fetchRequest.text();
-  }
-
   formData(): Promise<FormData> {
-    return this.fetchRequest.formData();
+    return this.fetchRequest().formData();
   }
 
-  get body(): ReadableStream<Uint8Array> | null {
-    return this.fetchRequest.body;
+  private fetchRequest(): Request {
+    return toFetchRequest(this.request, this.method, this.url, this.signal);
   }
 }
 
 /**
- * `Headers.get` and `has` over Node's parsed request headers (lower-case names; repeated headers
- * joined with ", " as fetch joins them), without copying them. Iteration and the rest come from a
- * real `Headers`, built when first needed.
+ * `Headers.get` and `has` over Node's parsed request headers (lower-case names; repeated headers joined
+ * with ", " as fetch joins them), without copying them.
  */
 class NodeHeaders {
-  #headers: Headers | undefined;
   constructor(private readonly incoming: IncomingHttpHeaders) {}
 
   get(name: string): string | null {
@@ -160,27 +147,6 @@ class NodeHeaders {
 
   has(name: string): boolean {
     return this.incoming[name.toLowerCase()] !== undefined;
-  }
-
-  get real(): Headers {
-    this.#headers ??= new Headers(headerPairs(this.incoming));
-    return this.#headers;
-  }
-
-  forEach(callback: (value: string, key: string, parent: Headers) => void): void {
-    this.real.forEach(callback);
-  }
-  entries() {
-    return this.real.entries();
-  }
-  keys() {
-    return this.real.keys();
-  }
-  values() {
-    return this.real.values();
-  }
-  [Symbol.iterator]() {
-    return this.real[Symbol.iterator]();
   }
 }
 
