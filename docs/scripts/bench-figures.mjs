@@ -35,7 +35,7 @@ export function benchFigures(results) {
     `PostgreSQL, the server and the load generator; load average ${load} at the start): leave at 16`,
     `callers ${round(leave.opsPerSec)} ops/s with p99 ${round(leave.latencyMs.p99)} ms, ${percent(leave.opsPerSec / raw.opsPerSec)} of the`,
     `raw-SQL limit (${round(raw.opsPerSec)} ops/s) in the same run; remove at 16 callers ${round(remove.opsPerSec)} ops/s;`,
-    `${errors} errors. A leave is ${work.transactions} transaction with ${work.statements} statements; the bench counted ${work.roundTrips}`,
+    `${errors} errors. A leave is ${work.statements} statements${overHttp ? ' (the session lookup included)' : ''}, ${work.statementsInTransaction} of them in its ${work.transactions} transaction; the bench counted ${work.roundTrips}`,
     `round trips to PostgreSQL for it${overHttp ? ' over HTTP, the session lookup included' : ''}. In a ${round(largest.size)}-member organization the page at member ${round(deep.position)} answers in`,
     `${round(deep.latencyMs.p50, 1)} ms (p50), the first page in ${round(first.latencyMs.p50, 1)} ms.`,
   ];
