@@ -157,13 +157,7 @@ class PreparingClient extends PipeliningClient {
     const [text, values] = args;
     if (args.length === 2 && typeof text === 'string' && Array.isArray(values) && values.length > 0) {
       const name = this.#nameFor(text);
-      if (name) {
-        return (pg.Client.prototype.query as (config: pg.QueryConfig) => Promise<pg.QueryResult>).call(this, {
-          name,
-          text,
-          values,
-        });
-      }
+      if (name) return super.send([{ name, text, values } satisfies pg.QueryConfig]);
     }
     return super.send(args);
   }
