@@ -214,7 +214,7 @@ const SCREENS: Screen[] = [
           // A key to revoke: created through the form (its secret shown once, then dismissed).
           await page.getByRole('textbox', { name: tr(m, 'apiKeys.name') }).fill('Audit key');
           await page.getByRole('button', { name: tr(m, 'apiKeys.create'), exact: true }).click();
-          await page.getByRole('button', { name: tr(m, 'apiKeys.done') }).click();
+          await page.getByRole('button', { name: tr(m, 'secret.done') }).click();
           return page
             .getByRole('button', { name: tr(m, 'apiKeys.revokeNamed', { name: 'Audit key' }) })
             .first();

@@ -232,6 +232,11 @@ export const de: Messages = {
     offerCancelled: 'Das Angebot der Inhaberschaft ist zurückgezogen.',
     cancel: 'Abbrechen',
   },
+  secret: {
+    copy: 'Kopieren',
+    copied: 'Kopiert.',
+    done: 'Fertig',
+  },
   apiKeys: {
     title: 'API-Schlüssel',
     intro:
@@ -265,9 +270,6 @@ export const de: Messages = {
     creating: 'Wird erstellt…',
     createdTitle: 'Ihr neuer Schlüssel „{{name}}“',
     shownOnce: 'Kopieren Sie den Schlüssel jetzt: Er wird nur dieses eine Mal angezeigt.',
-    copy: 'Kopieren',
-    copied: 'Kopiert.',
-    done: 'Fertig',
     revoke: 'Widerrufen',
     revokeNamed: '{{name}} widerrufen',
     revokeTitle: 'Den Schlüssel „{{name}}“ widerrufen?',
@@ -309,9 +311,6 @@ export const de: Messages = {
     rotatedTitle: 'Neuer Signaturschlüssel für {{url}}',
     shownOnce:
       'Kopieren Sie den Schlüssel jetzt: Er wird nur dieses eine Mal angezeigt und kann nicht erneut gelesen werden. Ihr Endpunkt prüft damit den Header webhook-signature jeder Zustellung.',
-    copy: 'Kopieren',
-    copied: 'Kopiert.',
-    done: 'Fertig',
     created: 'Hinzugefügt',
     state: 'Zustand',
     active: 'Aktiv',

@@ -228,6 +228,11 @@ export const en = {
     offerCancelled: 'The ownership offer is cancelled.',
     cancel: 'Cancel',
   },
+  secret: {
+    copy: 'Copy',
+    copied: 'Copied.',
+    done: 'Done',
+  },
   apiKeys: {
     title: 'API keys',
     intro:
@@ -260,9 +265,6 @@ export const en = {
     creating: 'Creating…',
     createdTitle: 'Your new key “{{name}}”',
     shownOnce: 'Copy the key now: it is shown this once and cannot be read again.',
-    copy: 'Copy',
-    copied: 'Copied.',
-    done: 'Done',
     revoke: 'Revoke',
     revokeNamed: 'Revoke {{name}}',
     revokeTitle: 'Revoke the key “{{name}}”?',
@@ -304,9 +306,6 @@ export const en = {
     rotatedTitle: 'New signing secret for {{url}}',
     shownOnce:
       'Copy the secret now: it is shown this once and cannot be read again. Your endpoint verifies each delivery’s webhook-signature header with it.',
-    copy: 'Copy',
-    copied: 'Copied.',
-    done: 'Done',
     created: 'Added',
     state: 'State',
     active: 'Active',

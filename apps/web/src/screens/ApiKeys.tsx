@@ -11,6 +11,7 @@ import { useTranslation } from 'react-i18next';
 import { useAppState } from '../app-state';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorText } from '../components/ErrorText';
+import { SecretPanel } from '../components/SecretPanel';
 import { currentLanguage } from '../i18n';
 import { useCurrentOrganization } from './OrgLayout';
 
@@ -50,7 +51,13 @@ function ApiKeysManager({ organizationId }: { organizationId: string }) {
       <h1>{t('apiKeys.title')}</h1>
       <p>{t('apiKeys.intro')}</p>
       {created ? (
-        <NewKeySecret created={created} onDone={() => setCreated(null)} />
+        <SecretPanel
+          title={t('apiKeys.createdTitle', { name: created.name })}
+          shownOnce={t('apiKeys.shownOnce')}
+          secret={created.key}
+          testId="new-api-key"
+          onDone={() => setCreated(null)}
+        />
       ) : (
         <CreateKeyForm organizationId={organizationId} onCreated={setCreated} />
       )}
@@ -154,41 +161,6 @@ function CreateKeyForm({
           {create.isPending ? t('apiKeys.creating') : t('apiKeys.create')}
         </button>
       </form>
-    </section>
-  );
-}
-
-/** The new key's secret, shown once, with a copy button. */
-function NewKeySecret({ created, onDone }: { created: CreatedApiKey; onDone(): void }) {
-  const { t } = useTranslation();
-  const [copied, setCopied] = useState(false);
-  return (
-    <section className="card" aria-labelledby="new-key-title">
-      <h2 id="new-key-title">{t('apiKeys.createdTitle', { name: created.name })}</h2>
-      <p>{t('apiKeys.shownOnce')}</p>
-      <div className="row">
-        <code data-testid="new-api-key" className="secret">
-          {created.key}
-        </code>
-        <button
-          type="button"
-          className="button"
-          onClick={() => {
-            void navigator.clipboard?.writeText(created.key).then(
-              () => setCopied(true),
-              () => setCopied(false),
-            );
-          }}
-        >
-          {t('apiKeys.copy')}
-        </button>
-        <span aria-live="polite" className="muted">
-          {copied ? t('apiKeys.copied') : ''}
-        </span>
-      </div>
-      <button type="button" className="button primary" onClick={onDone}>
-        {t('apiKeys.done')}
-      </button>
     </section>
   );
 }

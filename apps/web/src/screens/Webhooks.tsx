@@ -11,11 +11,12 @@ import {
   type Webhook,
   type WebhookDelivery,
 } from '@roster/react';
-import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useAppState } from '../app-state';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorText } from '../components/ErrorText';
+import { SecretPanel } from '../components/SecretPanel';
 import { currentLanguage } from '../i18n';
 import type { Messages } from '../i18n/en';
 import { useCurrentOrganization } from './OrgLayout';
@@ -80,7 +81,9 @@ function WebhooksManager({ organizationId }: { organizationId: string }) {
       {created ? (
         <SecretPanel
           title={t('webhooks.createdTitle', { url: created.url })}
+          shownOnce={t('webhooks.shownOnce')}
           secret={created.secret}
+          testId="webhook-secret"
           onDone={() => setCreated(null)}
         />
       ) : (
@@ -167,46 +170,6 @@ function CreateWebhookForm({
   );
 }
 
-/** A signing secret, shown once, with a copy button; focus moves to its title so it is read out. */
-function SecretPanel({ title, secret, onDone }: { title: string; secret: string; onDone(): void }) {
-  const { t } = useTranslation();
-  const titleId = useId();
-  const titleRef = useRef<HTMLHeadingElement>(null);
-  const [copied, setCopied] = useState(false);
-  useEffect(() => titleRef.current?.focus(), []);
-  return (
-    <section className="card" aria-labelledby={titleId}>
-      <h2 id={titleId} ref={titleRef} tabIndex={-1}>
-        {title}
-      </h2>
-      <p>{t('webhooks.shownOnce')}</p>
-      <div className="row">
-        <code data-testid="webhook-secret" className="secret">
-          {secret}
-        </code>
-        <button
-          type="button"
-          className="button"
-          onClick={() => {
-            void navigator.clipboard?.writeText(secret).then(
-              () => setCopied(true),
-              () => setCopied(false),
-            );
-          }}
-        >
-          {t('webhooks.copy')}
-        </button>
-        <span aria-live="polite" className="muted">
-          {copied ? t('webhooks.copied') : ''}
-        </span>
-      </div>
-      <button type="button" className="button primary" onClick={onDone}>
-        {t('webhooks.done')}
-      </button>
-    </section>
-  );
-}
-
 function Endpoint({
   organizationId,
   webhook,
@@ -245,7 +208,9 @@ function Endpoint({
       {secret ? (
         <SecretPanel
           title={t('webhooks.rotatedTitle', { url: webhook.url })}
+          shownOnce={t('webhooks.shownOnce')}
           secret={secret}
+          testId="webhook-secret"
           onDone={() => setSecret(null)}
         />
       ) : (
