@@ -181,6 +181,13 @@ describe.skipIf(!hasChromium)('webhooks, in the browser', () => {
       { action: 'webhook.secret_rotated', actor_user_id: owner.id },
       { action: 'webhook.deleted', actor_user_id: owner.id },
     ]);
+    // Neither secret the screen showed reached an audit row (viewers read the log).
+    const auditText = JSON.stringify(
+      await app.t.db.selectFrom('audit_log').selectAll().where('organization_id', '=', organization.id).execute(),
+    );
+    expect(auditText).not.toContain(secret);
+    expect(auditText).not.toContain(rotated);
+    expect(auditText).not.toContain('whsec_');
     await context.close();
 
     // An admin: no link in settings, and the screen says who may.

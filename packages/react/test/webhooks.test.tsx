@@ -100,6 +100,14 @@ describe(`webhooks hooks (${DB_KIND})`, () => {
     await waitFor(() => expect(result.current.deliveries.data?.[0]?.status).toBe('pending'));
     act(() => result.current.redeliver.mutate({ organizationId, deliveryId: dead!.id }));
     await waitFor(() => expect(result.current.redeliver.reason).toBe('WEBHOOK_DELIVERY_NOT_REDELIVERABLE'));
+    // The refused ask changed nothing: the row is as the first redelivery left it (one more attempt).
+    expect(
+      await roster.t.db
+        .selectFrom('webhook_deliveries')
+        .select(['status', 'attempts', 'max_attempts'])
+        .where('id', '=', dead!.id)
+        .execute(),
+    ).toEqual([{ status: 'pending', attempts: 1, max_attempts: 2 }]);
 
     act(() => result.current.remove.mutate({ organizationId, webhookId: created.id }));
     await waitFor(() => expect(result.current.list.data).toEqual([]));
