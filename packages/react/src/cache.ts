@@ -52,3 +52,9 @@ export function restore(queryClient: QueryClient, previous: Array<[QueryKey, unk
 export function withReason<T extends { error: unknown }>(result: T): T & WithReason {
   return Object.assign(result, { reason: errorReason(result.error) });
 }
+
+/**
+ * A mutation whose answer holds a secret is dropped from the mutation cache as soon as no component uses
+ * it (instead of TanStack's 5 minutes): the secret is shown once, not kept in memory behind the screen.
+ */
+export const SECRET_GC_TIME = 0;

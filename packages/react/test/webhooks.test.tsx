@@ -41,7 +41,8 @@ describe(`webhooks hooks (${DB_KIND})`, () => {
     act(() => asAdmin.result.current.create.mutate({ organizationId, url }));
     await waitFor(() => expect(asAdmin.result.current.create.reason).toBe('INSUFFICIENT_ROLE'));
 
-    const { result } = renderHook(
+    const asOwner = wrapperFor(roster, owner);
+    const { result, unmount } = renderHook(
       () => ({
         list: useWebhooks(organizationId),
         deliveries: useWebhookDeliveries({ organizationId }),
@@ -50,7 +51,7 @@ describe(`webhooks hooks (${DB_KIND})`, () => {
         redeliver: useRedeliverWebhook(),
         remove: useDeleteWebhook(),
       }),
-      { wrapper: wrapperFor(roster, owner).wrapper },
+      { wrapper: asOwner.wrapper },
     );
     await waitFor(() => expect(result.current.list.data).toEqual([]));
     await waitFor(() => expect(result.current.deliveries.data).toEqual([]));
@@ -119,5 +120,12 @@ describe(`webhooks hooks (${DB_KIND})`, () => {
         .execute(),
     ).toEqual([]);
     await dispatcher.stop();
+
+    // Shown once: once no component holds them, the answers with a secret leave the mutation cache.
+    const secretsCached = () =>
+      JSON.stringify(asOwner.queryClient.getMutationCache().getAll().map((mutation) => mutation.state.data));
+    expect(secretsCached()).toContain('whsec_');
+    unmount();
+    await waitFor(() => expect(secretsCached()).not.toContain('whsec_'));
   });
 });

@@ -1,4 +1,4 @@
-import { withReason } from '../cache';
+import { SECRET_GC_TIME, withReason } from '../cache';
 import type { RosterMutationResult, RosterQueryResult } from '../results';
 import { type RouterInputs, type RouterOutputs, trpc } from '../trpc';
 
@@ -29,6 +29,7 @@ export function useCreateApiKey(): RosterMutationResult<CreatedApiKey, CreateApi
   const utils = trpc.useUtils();
   return withReason(
     trpc.apiKeys.create.useMutation({
+      gcTime: SECRET_GC_TIME,
       onSettled: (_result, _error, { organizationId }) => {
         void utils.apiKeys.list.invalidate({ organizationId });
         void utils.auditLog.invalidate();

@@ -1,4 +1,4 @@
-import { withReason } from '../cache';
+import { SECRET_GC_TIME, withReason } from '../cache';
 import type { RosterMutationResult, RosterQueryResult } from '../results';
 import { type RouterInputs, type RouterOutputs, trpc } from '../trpc';
 
@@ -53,6 +53,7 @@ export function useCreateWebhook(): RosterMutationResult<CreatedWebhook, CreateW
   const utils = trpc.useUtils();
   return withReason(
     trpc.webhooks.create.useMutation({
+      gcTime: SECRET_GC_TIME,
       onSettled: (_result, _error, { organizationId }) => void invalidateWebhooks(utils, organizationId),
     }),
   );
@@ -82,6 +83,7 @@ export function useRotateWebhookSecret(): RosterMutationResult<
   const utils = trpc.useUtils();
   return withReason(
     trpc.webhooks.rotateSecret.useMutation({
+      gcTime: SECRET_GC_TIME,
       onSettled: (_result, _error, { organizationId }) => void invalidateWebhooks(utils, organizationId),
     }),
   );
