@@ -183,7 +183,11 @@ describe.skipIf(!hasChromium)('webhooks, in the browser', () => {
     ]);
     // Neither secret the screen showed reached an audit row (viewers read the log).
     const auditText = JSON.stringify(
-      await app.t.db.selectFrom('audit_log').selectAll().where('organization_id', '=', organization.id).execute(),
+      await app.t.db
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('organization_id', '=', organization.id)
+        .execute(),
     );
     expect(auditText).not.toContain(secret);
     expect(auditText).not.toContain(rotated);

@@ -123,7 +123,12 @@ describe(`webhooks hooks (${DB_KIND})`, () => {
 
     // Shown once: once no component holds them, the answers with a secret leave the mutation cache.
     const secretsCached = () =>
-      JSON.stringify(asOwner.queryClient.getMutationCache().getAll().map((mutation) => mutation.state.data));
+      JSON.stringify(
+        asOwner.queryClient
+          .getMutationCache()
+          .getAll()
+          .map((mutation) => mutation.state.data),
+      );
     expect(secretsCached()).toContain('whsec_');
     unmount();
     await waitFor(() => expect(secretsCached()).not.toContain('whsec_'));
